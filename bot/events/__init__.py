@@ -1,0 +1,14 @@
+"""The event vocabulary: frozen dataclasses, their registry and deterministic ids."""
+
+from bot.events.base import DomainEvent, EventRegistry, EventSchemaError, Upcaster
+from bot.events.ids import event_id
+from bot.events.release import ReleaseReceived
+
+__all__ = [
+    "DomainEvent",
+    "EventRegistry",
+    "EventSchemaError",
+    "ReleaseReceived",
+    "Upcaster",
+    "event_id",
+]

@@ -1,0 +1,1 @@
+"""Projections, process managers and reactors over the event log."""
