@@ -1,0 +1,306 @@
+"""A release read once by every recogniser, and the questions rules ask about it:
+which drug a sentence is about, which phase, which dose a cohort was given."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.events.trial import Dose, Evidence, drug_key
+from bot.extract.drugs import CODE, Lexicon, build_lexicon, is_partner
+from bot.extract.model import (
+    CohortMention,
+    DoseMention,
+    DrugMention,
+    PercentMention,
+    PeriodMention,
+    PhaseMention,
+    ReleaseInput,
+    Sentence,
+)
+from bot.extract.periods import find_periods
+from bot.extract.phases import find_cohorts, find_phases, find_trial_names
+from bot.extract.quantities import find_doses, find_percents
+from bot.extract.text import segment, title_sentence
+
+# "the Phase 1 section of the Phase 1/2 trial": the second phase only contains the first.
+_CONTAINER_PHASE = re.compile(
+    r"(?:section|portion|part|arm|stage)\s+of\s+(?:the\s+|a\s+|its\s+|our\s+)?$", re.I
+)
+_BOTH = re.compile(r"\bboth\b", re.I)
+_CLAUSE_SEPARATORS = ("; ", ": ", " - ")
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A sentence with everything the recognisers found in it."""
+
+    position: int  # index in Document.views
+    sentence: Sentence
+    lower: str
+    drugs: tuple[DrugMention, ...]
+    phases: tuple[PhaseMention, ...]
+    doses: tuple[DoseMention, ...]
+    cohorts: tuple[CohortMention, ...]
+    periods: tuple[PeriodMention, ...]
+    percents: tuple[PercentMention, ...]
+    trials: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def section(self) -> str:
+        return self.sentence.section
+
+    def clause(self, position: int) -> tuple[int, int]:
+        """The span of the clause around ``position`` (split at ";", ":" and " - ")."""
+        starts = [self.text.rfind(sep, 0, position) for sep in _CLAUSE_SEPARATORS]
+        start = max(
+            (s + len(sep) for s, sep in zip(starts, _CLAUSE_SEPARATORS, strict=True) if s >= 0),
+            default=0,
+        )
+        ends = [self.text.find(sep, position) for sep in _CLAUSE_SEPARATORS]
+        end = min((e for e in ends if e >= 0), default=len(self.text))
+        return start, end
+
+    def evidence(self) -> Evidence:
+        s = self.sentence
+        return Evidence(
+            sentence=s.raw,
+            start=s.start,
+            end=s.end,
+            source="title" if s.section == "title" else "text",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A phase for an event, and whether the event's own sentence stated it."""
+
+    label: str | None
+    explicit: bool
+
+
+@dataclass(slots=True)
+class Document:
+    release: ReleaseInput
+    views: list[View]
+    lexicon: Lexicon
+    _cohort_doses: dict[tuple[str | None, int], Dose] = field(default_factory=dict)
+
+    # -- drugs -------------------------------------------------------------------------
+
+    def main_drug(self) -> str | None:
+        return self.lexicon.main()
+
+    def drug_near(
+        self, view: View, position: int, *, window: tuple[int, int] | None = None
+    ) -> str | None:
+        """Key of the drug a trigger at ``position`` is about: the nearest drug named in
+        the sentence (partners and platforms last), else the paragraph's, else the release's."""
+        if window is None:
+            low, high = view.clause(position)
+            if any(low <= m.start < high for m in view.drugs):
+                window = (low, high)
+        candidates = [m for m in view.drugs if window is None or window[0] <= m.start < window[1]]
+        primary = [m for m in candidates if not is_partner(view.text, m)] or candidates
+        if primary:
+            return min(
+                primary,
+                key=lambda m: (abs(m.start - position), -self.lexicon.salience[m.key]),
+            ).key
+        if window is not None:
+            return self.drug_near(view, position)
+        return self.drug_of_paragraph(view)
+
+    def drug_of_paragraph(self, view: View) -> str | None:
+        index = view.position
+        for earlier in reversed(self.views[max(0, index - 3) : index]):
+            if earlier.sentence.paragraph != view.sentence.paragraph:
+                break
+            named = [
+                m for m in earlier.drugs if not is_partner(earlier.text, m) and self._central(m.key)
+            ]
+            if named:
+                return named[-1].key
+        return self.main_drug()
+
+    def _central(self, key: str) -> bool:
+        """Whether a drug is one the release is about, not one it mentions in passing."""
+        main = self.main_drug()
+        top = self.lexicon.salience[main] if main else 0.0
+        return self.lexicon.salience[key] >= 0.3 * top
+
+    def drugs_for_both(self, view: View) -> list[str | None]:
+        """The two code-named drugs a sentence means by "both" ("both programs"), when the
+        release is about exactly two; otherwise none."""
+        if view.drugs or not _BOTH.search(view.text):
+            return []
+        ranked = [k for k in self.lexicon.ranked() if CODE.fullmatch(self.lexicon.name(k))]
+        if len(ranked) != 2:
+            return []
+        top = self.lexicon.salience[ranked[0]]
+        return list(ranked) if self.lexicon.salience[ranked[1]] >= 0.25 * top else []
+
+    def name(self, view: View, key: str | None) -> str | None:
+        """The drug as the evidence sentence writes it (a typo is written correctly)."""
+        if key is None:
+            return None
+        for mention in view.drugs:
+            if mention.key == key and drug_key(mention.name) not in self.lexicon.typos:
+                return mention.name
+        return self.lexicon.name(key)
+
+    # -- phases ------------------------------------------------------------------------
+
+    def phase_near(self, view: View, position: int, drug: str | None) -> Phase:
+        """The phase of the trial an event at ``position`` is about.
+
+        The sentence's own phase (nearest; a part's phase over its container's), else a
+        phase stated earlier in the paragraph, else the phase the release pairs with the
+        drug, else the title's, else the only phase the release names. A phase bound to a
+        named trial only carries over to events about that same trial.
+        """
+        low, high = view.clause(position)
+        in_clause = [p for p in view.phases if low <= p.start < high] or list(view.phases)
+        own = [
+            p
+            for p in in_clause
+            if not _CONTAINER_PHASE.search(view.text[max(0, p.start - 40) : p.start])
+        ]
+        own = own or in_clause
+        if own:
+            return Phase(min(own, key=lambda p: abs(p.start - position)).phase, True)
+        names = set(view.trials)
+        index = view.position
+        for earlier in reversed(self.views[max(0, index - 4) : index]):
+            if earlier.sentence.paragraph != view.sentence.paragraph:
+                break
+            if (
+                earlier.phases
+                and self._same_trial(names, earlier)
+                and self._same_drug(drug, earlier)
+            ):
+                return Phase(earlier.phases[-1].phase, False)
+        paired: Counter[str] = Counter()
+        for other in self.views:
+            if other.section == "boilerplate" or not other.phases:
+                continue
+            if drug and any(m.key == drug for m in other.drugs) and self._same_trial(names, other):
+                paired.update(p.phase for p in other.phases)
+        if paired:
+            return Phase(paired.most_common(1)[0][0], False)
+        title = next((v for v in self.views if v.section == "title"), None)
+        if title and title.phases and self._same_trial(names, title):
+            return Phase(title.phases[0].phase, False)
+        every = {
+            p.phase
+            for v in self.views
+            if v.section != "boilerplate"
+            for p in v.phases
+            if self._same_trial(names, v)
+        }
+        if len(every) == 1:
+            return Phase(every.pop(), False)
+        return Phase(None, False)
+
+    @staticmethod
+    def _same_trial(names: set[str], other: View) -> bool:
+        return not other.trials or bool(names & set(other.trials))
+
+    @staticmethod
+    def _same_drug(drug: str | None, other: View) -> bool:
+        return not other.drugs or drug is None or any(m.key == drug for m in other.drugs)
+
+    # -- cohorts and doses -------------------------------------------------------------
+
+    def cohort_dose(self, drug: str | None, cohort: int) -> Dose | None:
+        """The dose the release gives a numbered cohort, if it gives one."""
+        return self._cohort_doses.get((drug, cohort)) or self._cohort_doses.get((None, cohort))
+
+    def previous_cohort(self, view: View, position: int) -> CohortMention | None:
+        """The cohort "this cohort" refers to: the last one named before ``position``."""
+        before = [c for c in view.cohorts if c.end <= position and c.numbers]
+        if before:
+            return before[-1]
+        index = view.position
+        for earlier in reversed(self.views[max(0, index - 3) : index]):
+            numbered = [c for c in earlier.cohorts if c.numbers]
+            if numbered:
+                return numbered[-1]
+        return None
+
+    def recent_doses(self, view: View, before: int) -> list[Dose]:
+        """Doses named before ``before`` in this sentence, then in the two before it."""
+        doses = [d.dose for d in view.doses if d.end <= before]
+        index = view.position
+        for earlier in reversed(self.views[max(0, index - 2) : index]):
+            if earlier.sentence.paragraph == view.sentence.paragraph:
+                doses = [d.dose for d in earlier.doses] + doses
+        return doses
+
+    def _pair_cohort_doses(self) -> None:
+        """Give numbered cohorts the doses named next to them ("Cohort 4 patients will
+        receive 31.25 mCi/m2", "the 25 mCi/m2 dose from the third cohort"): nearest
+        pairs first, each cohort and each dose used once."""
+        for view in self.views:
+            if view.section == "boilerplate":
+                continue
+            drug = view.drugs[0].key if view.drugs else self.main_drug()
+            pairs: list[tuple[int, int, int, Dose]] = []  # distance, cohort, dose index, dose
+            for cohort in view.cohorts:
+                if len(cohort.numbers) != 1:
+                    continue
+                if cohort.dose is not None:
+                    pairs.append((0, cohort.numbers[0], -1, cohort.dose))
+                    continue
+                for index, mention in enumerate(view.doses):
+                    if cohort.start <= mention.start < cohort.end:
+                        continue
+                    if mention.start >= cohort.end:
+                        distance = mention.start - cohort.end
+                    else:
+                        distance = cohort.start - mention.end
+                    pairs.append((distance, cohort.numbers[0], index, mention.dose))
+            used_cohorts: set[int] = set()
+            used_doses: set[int] = set()
+            for distance, number, index, dose in sorted(pairs, key=lambda p: p[0]):
+                if distance > 60 or number in used_cohorts or (index >= 0 and index in used_doses):
+                    continue
+                used_cohorts.add(number)
+                used_doses.add(index)
+                self._cohort_doses.setdefault((drug, number), dose)
+                self._cohort_doses.setdefault((None, number), dose)
+
+
+def read(release: ReleaseInput) -> Document:
+    """Segment a release and run every recogniser over it once."""
+    sentences = segment(release.text)
+    title = title_sentence(release.title, sentences) if release.title else None
+    if title is not None:
+        sentences = [title, *sentences]
+    lexicon = build_lexicon(sentences, release.company, release.tickers)
+    views: list[View] = []
+    for sentence in sentences:
+        text = sentence.text
+        doses = find_doses(text)
+        views.append(
+            View(
+                position=len(views),
+                sentence=sentence,
+                lower=text.lower(),
+                drugs=tuple(lexicon.mentions(text)),
+                phases=tuple(find_phases(text)),
+                doses=tuple(doses),
+                cohorts=tuple(find_cohorts(text, doses)),
+                periods=tuple(find_periods(text, release.published)),
+                percents=tuple(find_percents(text)),
+                trials=tuple(find_trial_names(text)),
+            )
+        )
+    document = Document(release, views, lexicon)
+    document._pair_cohort_doses()
+    return document

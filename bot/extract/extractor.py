@@ -1,0 +1,45 @@
+"""The entry point: a release in, its trial events out. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import re
+
+from bot.events.trial import TrialEvent
+from bot.extract import assemble
+from bot.extract.context import read
+from bot.extract.model import ReleaseInput
+from bot.extract.rules import Finding, cohort, guidance, regulatory, starts, trial
+
+RULES = (starts, trial, cohort, guidance, regulatory)
+
+# Law firms announce class actions about other companies' news: never the issuer's.
+LAW_FIRM = re.compile(
+    r"\b(?:class\s+action|lead\s+plaintiff|securities\s+fraud|shareholder\s+alert|investor\s+alert|"
+    r"class\s+period|securities\s+litigation|investors\s+who\s+(?:purchased|acquired))\b",
+    re.IGNORECASE,
+)
+# A release with none of these words has no trial news.
+TRIAL_VOCABULARY = re.compile(
+    r"\b(?:clinical|trials?|stud(?:y|ies)|phase\s+(?:[1-4]|I{1,3})|FDA|IND|patients|dosing|cohorts?)\b",
+    re.IGNORECASE,
+)
+
+
+def extract(release: ReleaseInput) -> list[TrialEvent]:
+    """The clinical-trial events a release reports, each with its evidence."""
+    head = f"{release.title}\n{release.text[:3000]}"
+    if len(LAW_FIRM.findall(head)) >= 2 or not TRIAL_VOCABULARY.search(
+        release.title + " " + release.text
+    ):
+        return []
+    document = read(release)
+    findings: list[Finding] = []
+    for view in document.views:
+        if view.section == "boilerplate":
+            continue
+        if view.section == "about":
+            findings.extend(guidance.find_issued_only(document, view))
+            continue
+        for rules in RULES:
+            findings.extend(rules.find(document, view))
+    return assemble.assemble(findings)

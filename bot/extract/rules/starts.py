@@ -1,0 +1,244 @@
+"""Something started: a trial (TrialInitiated), a cohort or a part of an ongoing trial
+(CohortInitiated), or dosing (FirstPatientDosed).
+
+What started is read from the words next to the verb: "initiation of Cohort 4" is a
+cohort, "the first patient dosed in the combination arm" a part, "the study is now
+underway" a trial.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bot.events.trial import CohortInitiated, FirstPatientDosed, TrialInitiated
+from bot.extract.context import Document, View
+from bot.extract.rules import Finding
+from bot.extract.rules.vocabulary import NEGATION, is_history, make, phrases
+
+# "<verb> <what started>": the object follows the trigger.
+STARTED_OBJECT_AFTER = phrases(
+    r"initiat(?:es|ed)",
+    r"commenc(?:es|ed)",
+    r"start(?:s|ed)",
+    r"launch(?:es|ed)",
+    r"beg(?:an|un|ins)",
+    r"(?:initiation|commencement|start|launch)\s+of",
+    r"(?:recruitment|enrol?lment)\s+(?:has\s+|have\s+)?(?:begun|began|started|initiated|commenced|opened)",
+)
+# "<what started> <was initiated / is now underway / is open for enrollment>".
+STARTED_OBJECT_BEFORE = phrases(
+    r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:now\s+)?(?:initiated|started|launched|commenced|underway|under\s+way)",
+    r"(?:is|are|was|were|has\s+been|have\s+been)?\s*(?:now\s+)?open\s+for\s+(?:patient\s+)?(?:enrol?lment|recruitment)",
+)
+FIRST_PATIENT_DOSED = phrases(
+    r"first\s+(?:[\w-]+\s+){0,4}?(?:patient|subject|participant|volunteer)s?\s+(?:has\s+been\s+|have\s+been\s+|was\s+|were\s+)?(?:dosed|treated|randomi[sz]ed|infused)",
+    r"first\s+(?:[\w-]+\s+){0,4}?(?:patient|subject|participant)s?\s+(?:[\w-]+\s+){0,5}?initiated\s+(?:[\w-]+\s+){0,2}?dosing",
+    r"(?:dosed|treated|dosing|randomi[sz]ed)\s+(?:of\s+)?(?:the|its|our)\s+first(?:-ever)?\s+(?:patient|subject|participant)",
+    r"(?:treatment|dosing)\s+of\s+(?:the\s+)?first(?:-ever)?\s+(?:patient|subject|participant)",
+    r"(?:initiation|start)\s+of\s+dosing",
+)
+# What started, nearest first: a cohort (read by the cohort recogniser), a part of a
+# trial, the trial itself, or dosing.
+PART = re.compile(r"\b(?:arm|portion|part|stage|segment)\b", re.I)
+TRIAL = re.compile(r"\b(?:trials?|stud(?:y|ies)|program)\b", re.I)
+DOSING = re.compile(r"\bdosing\b", re.I)
+# Words just before a trigger that say it has not happened (yet).
+NOT_YET = phrases(
+    r"to",
+    r"will",
+    r"would",
+    r"could",
+    r"may",
+    r"might",
+    r"can",
+    r"should",
+    r"shall",
+    r"must",
+    r"not",
+    r"yet",
+    r"before",
+    r"prior",
+    r"toward",
+    r"towards",
+    r"planned",
+    r"upcoming",
+    r"anticipat\w*",
+    r"expect\w*",
+    r"imminent",
+    r"intend\w*",
+    r"plan\w*",
+    r"supports?",
+    r"enables?",
+    r"allows?",
+    r"ready",
+    r"prepar\w*",
+    r"forward",
+    r"once",
+    r"upon",
+    r"if",
+    r"await\w*",
+    r"approach\w*",
+    r"for",
+)
+# "first patient dosed" without "has been" is a headline's grammar; in running text it is
+# a description ("the first patient treated in that trial received …").
+HEADLINE_GRAMMAR = re.compile(r"(?:^|announc\w*\s+(?:that\s+)?(?:the\s+)?)$", re.I)
+_NO_AUXILIARY = re.compile(
+    r"(?:patient|subject|participant|volunteer)s?\s+(?:dosed|treated|randomi[sz]ed|infused)", re.I
+)
+# A noun ("initiation of X") followed by an expectation is guidance, not news.
+EXPECTED_AFTER = phrases(
+    r"(?:is|are)\s+(?:now\s+)?(?:expected|anticipated|planned|scheduled|slated|projected|targeted)",
+    r"will",
+    r"(?:is|are)\s+to\s+(?:occur|begin|take)",
+    r"on\s+track",
+)
+STARTED_AT = re.compile(r"^\s*at\b", re.I)
+
+
+def _words_before(view: View, position: int, count: int = 4) -> str:
+    return " ".join(view.text[:position].split()[-count:])
+
+
+def _not_yet(view: View, start: int) -> bool:
+    return bool(NOT_YET.search(_words_before(view, start)))
+
+
+def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] | None:
+    """The nearest thing that started ("cohort", "part", "trial", "dosing") and where."""
+    if forward:
+        window_start, window_end = end, min(len(view.text), end + 110)
+    else:
+        window_start, window_end = max(0, start - 110), start
+    found: list[tuple[int, str, int]] = []
+    for cohort in view.cohorts:
+        if window_start <= cohort.start < window_end:
+            found.append((cohort.start, "cohort", cohort.start))
+    for kind, pattern in (("part", PART), ("trial", TRIAL), ("dosing", DOSING)):
+        for match in pattern.finditer(view.text, window_start, window_end):
+            found.append((match.start(), kind, match.start()))
+    if re.search(
+        r"\b(?:this|the)\s+(?:dose\s+)?cohort\b", view.text[window_start:window_end], re.I
+    ):
+        spot = view.text.lower().find("cohort", window_start, window_end)
+        found.append((spot, "this-cohort", spot))
+    if not found:
+        return None
+    chosen = min(found) if forward else max(found)
+    return chosen[1], chosen[2]
+
+
+def _arm(view: View, position: int) -> str | None:
+    match = re.search(
+        r"((?:[\w-]+\s+){0,2})(?:arm|portion|part|stage|segment)\b",
+        view.text[position - 40 : position + 20],
+        re.I,
+    )
+    return (match.group(0).strip() if match else None) or None
+
+
+def _trial_or_part(
+    doc: Document, view: View, start: int, end: int, kind: str, where: int
+) -> Iterator[Finding]:
+    drug = doc.drug_near(view, start)
+    drugs = doc.drugs_for_both(view) or [drug]
+    for key in drugs:
+        phase = doc.phase_near(view, where, key)
+        name = doc.name(view, key)
+        if kind == "trial":
+            yield Finding(
+                make(TrialInitiated, doc, view, drug=name, phase=phase.label), view, phase.explicit
+            )
+        elif kind == "dosing-trial":
+            yield Finding(
+                make(FirstPatientDosed, doc, view, drug=name, phase=phase.label),
+                view,
+                phase.explicit,
+            )
+        elif kind == "part":
+            yield Finding(
+                make(
+                    CohortInitiated, doc, view, drug=name, phase=phase.label, arm=_arm(view, where)
+                ),
+                view,
+                phase.explicit,
+            )
+
+
+def _cohort(
+    doc: Document, view: View, start: int, where: int, anaphoric: bool
+) -> Iterator[Finding]:
+    cohort = (
+        doc.previous_cohort(view, where + 1)
+        if anaphoric
+        else next((c for c in view.cohorts if c.start == where), None)
+    )
+    if cohort is None:
+        return
+    drug = doc.drug_near(view, start)
+    number = cohort.numbers[-1] if cohort.numbers else None
+    dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
+    phase = doc.phase_near(view, where, drug)
+    yield Finding(
+        make(
+            CohortInitiated,
+            doc,
+            view,
+            drug=doc.name(view, drug),
+            phase=phase.label,
+            cohort=number,
+            dose=dose,
+        ),
+        view,
+        phase.explicit,
+    )
+
+
+def find(doc: Document, view: View) -> Iterator[Finding]:
+    for match in STARTED_OBJECT_AFTER.finditer(view.text):
+        start, end = match.span()
+        if _not_yet(view, start) or is_history(doc, view, start):
+            continue
+        noun = (
+            match.group(0).lower().startswith(("initiation", "commencement", "start ", "launch of"))
+        )
+        if noun and EXPECTED_AFTER.search(view.text, end, end + 100):
+            continue
+        if STARTED_AT.match(view.text, end):
+            continue  # "started at a 120 mg/m2 dose" gives the starting dose
+        yield from _started(doc, view, start, end, forward=True)
+    for match in STARTED_OBJECT_BEFORE.finditer(view.text):
+        start, end = match.span()
+        if NEGATION.search(_words_before(view, start, 3)) or _not_yet(view, start):
+            continue
+        if is_history(doc, view, start):
+            continue
+        yield from _started(doc, view, start, end, forward=False)
+    for match in FIRST_PATIENT_DOSED.finditer(view.text):
+        start, end = match.span()
+        if _not_yet(view, start) or is_history(doc, view, start):
+            continue
+        headline_grammar = view.section in ("title", "headline") or HEADLINE_GRAMMAR.search(
+            view.text[max(0, start - 40) : start]
+        )
+        if _NO_AUXILIARY.search(match.group(0)) and not headline_grammar:
+            continue
+        thing = _object(view, start, end, forward=True)
+        kind = "part" if thing and thing[0] == "part" else "dosing-trial"
+        yield from _trial_or_part(doc, view, start, end, kind, thing[1] if thing else end)
+
+
+def _started(
+    doc: Document, view: View, start: int, end: int, *, forward: bool
+) -> Iterator[Finding]:
+    thing = _object(view, start, end, forward)
+    if thing is None:
+        return
+    kind, where = thing
+    if kind == "cohort":
+        yield from _cohort(doc, view, start, where, anaphoric=False)
+    elif kind == "this-cohort":
+        yield from _cohort(doc, view, start, where, anaphoric=True)
+    elif kind in ("trial", "part"):
+        yield from _trial_or_part(doc, view, start, end, kind, where)

@@ -1,0 +1,162 @@
+"""The shared vocabulary of the rules: how releases say "will", "did", "previously",
+"if", and what is not trial news (cash, revenue, manufacturing …)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from bot.events.trial import TrialEvent
+from bot.extract.context import Document, View
+from bot.extract.model import EXTRACTOR_VERSION
+
+E = TypeVar("E", bound=TrialEvent)
+
+
+def phrases(*alternatives: str) -> re.Pattern[str]:
+    """One case-insensitive pattern for any of the phrases (each may use regex syntax)."""
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+
+
+# Expectation: the sentence speaks of what is to come.
+FUTURE = phrases(
+    r"expect\w*",
+    r"anticipat\w*",
+    r"plan(?:s|ned)?",
+    r"intend\w*",
+    r"will",
+    r"shall",
+    r"on\s+track",
+    r"scheduled",
+    r"projected",
+    r"look(?:s|ing)?\s+forward",
+    r"target(?:s|ed|ing)?",
+    r"aim(?:s|ed|ing)?\s+to",
+    r"poised",
+    r"set\s+to",
+    r"upcoming",
+    r"estimated",
+    r"guidance",
+    r"forecast\w*",
+    r"(?:is|are)\s+to\s+(?:begin|start|be)",
+    r"until",
+    r"opens\s+the\s+way",
+    r"to\s+(?:begin|start|initiate|commence|report|submit|complete|dose|enrol?l|file|present)",
+    r"goal\s+date",
+    r"PDUFA",
+)
+# Conditions and possibilities: nothing has happened.
+HYPOTHETICAL = phrases(
+    r"if",
+    r"would",
+    r"could",
+    r"may",
+    r"might",
+    r"subject\s+to",
+    r"once",
+    r"upon",
+    r"whether",
+    r"in\s+anticipation",
+    r"potential(?:ly)?",
+    r"risks?",
+    r"intend\w*\s+to",
+    r"plan(?:s|ned)?\s+to",
+    r"designed\s+to",
+    r"objectives?",
+    r"seek\w*",
+    r"await\w*",
+    r"pending",
+    r"prior\s+to",
+    r"before",
+    r"expect\w*\s+to",
+    r"anticipat\w*\s+(?:to|that)",
+    r"preparing\s+to",
+    r"ready\s+to",
+    r"to\s+be",
+    r"will",
+    r"until",
+)
+# Restated news.
+HISTORY = phrases(
+    r"as\s+(?:previously\s+)?(?:announced|reported|disclosed)",
+    r"previously\s+(?:announced|reported|disclosed)",
+    r"had\s+(?:previously\s+)?(?:announced|reported|disclosed)",
+    r"earlier\s+this\s+year",
+    r"last\s+year",
+    r"in\s+(?:19|20)\d\d,",
+)
+NEGATION = phrases(r"not", r"no", r"never", r"yet\s+to", r"neither", r"nor", r"without")
+# Sentences about money, deals, products and places, not about trials.
+NOT_TRIAL = phrases(
+    r"cash",
+    r"runway",
+    r"revenues?",
+    r"EBITDA",
+    r"earnings",
+    r"financial",
+    r"net\s+(?:income|loss)",
+    r"profit\w*",
+    r"dividend\w*",
+    r"offering",
+    r"private\s+placement",
+    r"proceeds",
+    r"financing",
+    r"transaction",
+    r"merger",
+    r"acquisition",
+    r"close\s+on\s+or\s+about",
+    r"launch\w*",
+    r"commerciali[sz]\w*",
+    r"(?:pre-)?commercial",
+    r"manufactur\w*",
+    r"GMP",
+    r"batch\w*",
+    r"ship\w*",
+    r"supply",
+    r"supplies",
+    r"candidate\s+selection",
+    r"select\w*\s+(?:a\s+)?(?:development\s+)?candidates?",
+    r"pre-?clinical\w*",
+    r"IND-enabling",
+    r"conference\s+call",
+    r"webcast",
+    r"patent\w*",
+    r"exclusivity",
+    r"investor\s+day",
+    r"sites?\s+to\s+(?:begin|open|start)",
+    r"site\s+activation",
+    r"(?:open|activat)\w*\s+(?:\w+\s+){0,3}sites?",
+)
+
+
+def before(view: View, position: int, chars: int = 60) -> str:
+    return view.text[max(0, position - chars) : position]
+
+
+def after(view: View, position: int, chars: int = 80) -> str:
+    return view.text[position : position + chars]
+
+
+def is_history(doc: Document, view: View, position: int) -> bool:
+    """The trigger restates old news: "as announced on …", or a date months back."""
+    if HISTORY.search(view.text):
+        return True
+    published = doc.release.published
+    if published is None:
+        return False
+    cutoff = published - timedelta(days=150)
+    return any(
+        m.past and m.period.window()[1] < cutoff and m.start < position + 80 for m in view.periods
+    )
+
+
+def make(cls: Callable[..., E], doc: Document, view: View, **fields: object) -> E:
+    """An event of ``cls`` with the company, evidence and extractor version filled in."""
+    return cls(
+        company=doc.release.company or None,
+        evidence=view.evidence(),
+        extractor_version=EXTRACTOR_VERSION,
+        **fields,
+    )

@@ -1,0 +1,343 @@
+"""Release text → sentences with spans, sections, and a normalised form for the rules.
+
+Copies of releases arrive damaged: hard line breaks inside sentences, headlines
+glued to the dateline, superscripts lost, sub-headlines flattened into one line.
+Segmentation works on the original text so that every sentence keeps its exact
+span; the rules read a normalised copy of each sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.extract.model import Section, Sentence
+
+# Beyond this the text is not a press release; what follows is not read.
+MAX_TEXT_CHARS = 1_000_000
+# Sentences longer than this (tables, lists flattened by a republisher) are cut.
+MAX_SENTENCE_CHARS = 1_200
+
+
+def words(text: str) -> frozenset[str]:
+    """A set of words written as one string, for readable word lists."""
+    return frozenset(text.split())
+
+
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_TERMINAL = tuple('.!?:;"”’)')
+_FUNCTION_WORDS = words(
+    "of the and or to in for a an with at by from on its their our as that which "
+    "than into under over between"
+)
+_BULLET_START = re.compile(r"^\s*(?:[•·▪◦*]|\|\s*[·–-]?|[-–—]\s)")
+_DECIMAL_SPLIT = re.compile(r"\d\.\s*$")
+_DECIMAL_CONTINUES = re.compile(r"^\s*\d+\s+[A-Za-z]")
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+# "MADISON, Wis., Feb. 22, 2017 (GLOBE NEWSWIRE) --", "HOUSTON - March 26, 2019 -",
+# "BRISBANE, Calif.--(BUSINESS WIRE)--", "SAN DIEGO--()--".
+DATELINE = re.compile(
+    r"(?:(?<=\s)|^)(?:[A-Z][\w.'’&-]*,?[ ]{1,2}){0,6}[A-Z][\w.'’&-]*(?:[ ]?,[ ]?[A-Z][\w. ]{0,20})?"
+    r"(?:"
+    r"[ ,]*(?:[-–—][ ]*)?" + _MONTH + r"[ ]+\d{1,2},?[ ]+\d{4}[ ]*"
+    r"(?:\([A-Z][A-Za-z ]{2,20}\)[ ]*|/[A-Za-z ]{3,20}/[ ]*)?(?:--|[-–—])"
+    r"|[ ]*--[ ]*\((?:[A-Z][A-Za-z ]{2,20})?\)[ ]*--"
+    r")"
+)
+_ABBREVIATIONS = words(
+    "inc ltd corp co dr mr mrs ms jr sr st no nos vs approx e.g i.e u.s u.k ph.d m.d "
+    "mass calif wis ga md pa ill n.j n.c n.y conn fla tex wash mich minn ariz colo va "
+    "jan feb mar apr jun jul aug sep sept oct nov dec fig ref univ dept est al plc "
+    "s.a n.v b.v ag se l.p llc"
+)
+_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•])")
+_INLINE_SEPARATOR = re.compile(r"\s[–—-]\s+[–—-]\s|\s•\s|\|[·–]\|?|\s\|\s")
+_HEADING_BOILERPLATE = re.compile(
+    r"^(?:forward[- ]looking statements?|safe harbou?r|cautionary (?:note|statement)|"
+    r"contacts?\b|media contacts?|investor (?:contacts?|relations)|source:|disclaimer)",
+    re.IGNORECASE,
+)
+_BOILERPLATE_START = re.compile(
+    r"^(?:(?:this|the) (?:news |press )?release (?:contains|includes|may contain)"
+    r"|(?:any )?statements (?:in|contained in) this (?:news |press )?release"
+    r"|forward[- ]looking statements?\b|safe harbou?r\b|cautionary (?:note|statement)"
+    r"|(?:media |investor )?contacts?\s*:)",
+    re.IGNORECASE,
+)
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "\r": " ",
+        "\n": " ",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "²": "2",
+        "³": "3",
+        "µ": "u",
+        "μ": "u",
+        "×": "x",
+        "™": "",
+        "®": "",
+        "©": "",
+        "℠": "",
+    }
+)
+_MARKS = re.compile(r"\(\(?(?:TM|R)\)?\)|\((?:®|™)\)")
+_SUPERSCRIPT_POWER = re.compile(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SPACES = re.compile(r"\s+")
+_DECIMAL_LINEBREAK = re.compile(r"(\d)\.[ \t]*\r?\n[ \t]*(\d)")
+
+
+def normalise(raw: str) -> str:
+    """The form rules read: one line, plain punctuation, trademark marks removed."""
+    text = _DECIMAL_LINEBREAK.sub(r"\1.\2", raw)
+    text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), text)
+    text = _MARKS.sub("", text.translate(_TRANSLATE)).translate(_SUPERSCRIPTS)
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(slots=True)
+class _Block:
+    """A paragraph: a run of lines joined where the line breaks were only wrapping."""
+
+    start: int
+    end: int
+    first_line: str
+    single_line: bool
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _LINE.finditer(text):
+        start, end = match.span()
+        if start == end:
+            break
+        line_end = end - 1 if text[end - 1 : end] == "\n" else end
+        spans.append((start, line_end))
+    return spans
+
+
+def _is_wrapped(lines: list[str]) -> bool:
+    """True when the copy was hard-wrapped: most lines stop mid-sentence."""
+    content = [line for line in lines if line.strip()]
+    if len(content) < 8:
+        return False
+    lengths = sorted(len(line) for line in content)
+    if lengths[len(lengths) // 2] > 100:
+        return False  # paragraphs on one line each: not wrapped
+    open_ended = sum(
+        1 for line in content if len(line) >= 25 and not line.rstrip().endswith(_TERMINAL)
+    )
+    return open_ended / len(content) >= 0.4
+
+
+def _heading_like(line: str) -> bool:
+    """A line that is a section heading whatever surrounds it ("About X", "Contact:")."""
+    line = line.strip()
+    if len(line) > 70 or len(line.split()) > 9:
+        return False
+    if line.startswith(("About ", "ABOUT ")):
+        return not line.endswith(("!", "?", ",", ";")) and not (
+            line.endswith(".") and line.rsplit(" ", 1)[-1].lower().rstrip(".") not in _ABBREVIATIONS
+        )
+    return bool(_HEADING_BOILERPLATE.match(line)) and not line.endswith(".")
+
+
+def _soft_break(prev: str, nxt: str, wrapped: bool) -> bool:
+    """Whether the line break between ``prev`` and ``nxt`` is inside a sentence."""
+    prev_s, next_s = prev.rstrip(), nxt.lstrip()
+    if not prev_s or not next_s or _BULLET_START.match(nxt):
+        return False
+    if _heading_like(prev_s) or _heading_like(next_s):
+        return False
+    if _DECIMAL_SPLIT.search(prev_s) and _DECIMAL_CONTINUES.match(nxt):
+        return True
+    if next_s[0].islower():
+        return True
+    last_word = prev_s.rsplit(" ", 1)[-1].lower()
+    if prev_s[-1] in ",;(-–/&" or last_word in _FUNCTION_WORDS:
+        return True
+    if wrapped:
+        return len(prev_s) >= 40 or not (prev_s[0].isupper() or prev_s.endswith(_TERMINAL))
+    return False
+
+
+def _blocks(text: str) -> list[_Block]:
+    lines = _lines(text)
+    wrapped = _is_wrapped([text[s:e] for s, e in lines])
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    prev_line = ""
+    for start, end in lines:
+        line = text[start:end]
+        if not line.strip():
+            current, prev_line = None, ""
+            continue
+        if current is not None and _soft_break(prev_line, line, wrapped):
+            current.end = end
+            current.single_line = False
+        else:
+            current = _Block(start, end, line.strip(), True)
+            blocks.append(current)
+        prev_line = line
+    return blocks
+
+
+def _is_heading(block: _Block, text: str) -> bool:
+    body = text[block.start : block.end].strip()
+    if _heading_like(body):
+        return True
+    ends_open = not body.endswith((".", "!", "?", ",", ";")) or (
+        body.endswith(".") and body.rsplit(" ", 1)[-1].lower().rstrip(".") in _ABBREVIATIONS
+    )
+    return (
+        block.single_line
+        and 0 < len(body) <= 90
+        and len(body.split()) <= 12
+        and ends_open
+        and body[0].isupper()
+    )
+
+
+def _split_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
+    """Cut a span longer than MAX_SENTENCE_CHARS at whitespace."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        if cut <= start:
+            cut = start + MAX_SENTENCE_CHARS
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the '.' at ``dot`` ends an abbreviation or an initial, not a sentence."""
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] != "(":
+        word_start -= 1
+    word = text[word_start:dot].lower().lstrip("\"'“(-–—•")
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside one piece of a paragraph."""
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for sep in _INLINE_SEPARATOR.finditer(text, start, end):
+        spans.extend(_sentence_spans_plain(text, cursor, sep.start()))
+        cursor = sep.end()
+    spans.extend(_sentence_spans_plain(text, cursor, end))
+    return spans
+
+
+def _broken_decimal(text: str, dot: int, end: int) -> bool:
+    """A number cut by a hard line break after its decimal point ("rhPSMA-10.\\n1")."""
+    if dot == 0 or not text[dot - 1].isdigit():
+        return False
+    after = dot + 1
+    while after < end and text[after].isspace():
+        after += 1
+    return after < end and text[after].isdigit() and "\n" in text[dot:after]
+
+
+def _sentence_spans_plain(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if _is_abbreviation(text, match.start()) or _broken_decimal(text, match.start(), end):
+            continue
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    out = []
+    for s, e in spans:
+        while s < e and (text[s].isspace() or text[s] in "–—-•·|"):
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 3:
+            out.extend(_split_long(s, e, text))
+    return out
+
+
+def segment(text: str) -> list[Sentence]:
+    """The sentences of a release body, each with its section and exact span."""
+    text = text[:MAX_TEXT_CHARS]
+    blocks = _blocks(text)
+    dateline_at = next(
+        (i for i, b in enumerate(blocks) if DATELINE.search(text, b.start, b.end)), None
+    )
+    if dateline_at is None:
+        dateline_at = next(
+            (i for i, b in enumerate(blocks) if len(text[b.start : b.end].split()) >= 15), 0
+        )
+    sentences: list[Sentence] = []
+    section: Section = "headline"
+    for number, block in enumerate(blocks):
+        body = text[block.start : block.end].strip()
+        pieces: list[tuple[int, int, Section]] = []
+        if _is_heading(block, text):
+            # Headings switch sections; other short lines (sub-headlines) are sentences.
+            if body.lower().startswith("about "):
+                section = "about"
+                continue
+            if _HEADING_BOILERPLATE.match(body):
+                section = "boilerplate"
+                continue
+            if number > dateline_at and section != "boilerplate":
+                section = "body"
+        paragraph_section: Section = section
+        if _BOILERPLATE_START.match(body):
+            paragraph_section = "boilerplate"
+            if not body.lower().startswith(("contact", "media", "investor")):
+                section = "boilerplate"
+        if number < dateline_at:
+            pieces.append((block.start, block.end, "headline"))
+        elif number == dateline_at:
+            match = DATELINE.search(text, block.start, block.end)
+            if match:
+                pieces.append((block.start, match.start(), "headline"))
+                pieces.append((match.end(), block.end, "lead"))
+            else:
+                pieces.append((block.start, block.end, "lead"))
+            section = "body"
+        else:
+            pieces.append((block.start, block.end, paragraph_section))
+        for piece_start, piece_end, piece_section in pieces:
+            for s, e in _sentence_spans(text, piece_start, piece_end):
+                raw = text[s:e]
+                sentences.append(
+                    Sentence(len(sentences), number, piece_section, s, e, raw, normalise(raw))
+                )
+    return sentences
+
+
+def title_sentence(title: str, body_sentences: list[Sentence]) -> Sentence | None:
+    """The title as a sentence of its own, unless the body already opens with it."""
+    clean = normalise(title)
+    if len(clean) < 8:
+        return None
+    opening = " ".join(s.text for s in body_sentences[:6]).lower()
+    if clean.lower() in opening:
+        return None
+    return Sentence(-1, -1, "title", 0, len(title), title, clean)
