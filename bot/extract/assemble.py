@@ -202,8 +202,13 @@ def _nested(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return (b0 <= a0 and a1 <= b1) or (a0 <= b0 and b1 <= a1)
 
 
+# Guidance can be about a programme or a platform; every other event is about a drug.
+DRUGLESS_TYPES = frozenset({"GuidanceIssued", "GuidanceMoved", "MilestoneAchieved"})
+
+
 def assemble(findings: Iterable[Finding]) -> list[TrialEvent]:
     """The events of one release, one per fact, in reading order."""
+    findings = [f for f in findings if f.event.drug or f.event.TYPE in DRUGLESS_TYPES]
     merged = _dedupe(findings)
     merged = _merge_unnumbered_cohorts(merged)
     merged = _dedupe(merged)

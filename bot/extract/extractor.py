@@ -20,7 +20,10 @@ LAW_FIRM = re.compile(
 )
 # A release with none of these words has no trial news.
 TRIAL_VOCABULARY = re.compile(
-    r"\b(?:clinical|trials?|stud(?:y|ies)|phase\s+(?:[1-4]|I{1,3})|FDA|IND|patients|dosing|cohorts?)\b",
+    r"\b(?:clinical|trials?|stud(?:y|ies)|phase\s+(?:[1-4]|I{1,3})|FDA|IND|patients|dosing|cohorts?|"
+    r"BLA|NDA|MAA|PDUFA|top-?line|Food\s+and\s+Drug|EMA|orphan\s+drug|investigational|"
+    r"therapeutics?|biopharma\w*|pharmaceuticals?|(?:drug|product)\s+candidates?|efficacy|"
+    r"biologics?\s+licen[sc]e|new\s+drug\s+application|marketing\s+authori[sz]ation)\b",
     re.IGNORECASE,
 )
 

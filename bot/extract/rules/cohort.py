@@ -43,6 +43,8 @@ ESCALATE = phrases(
     r"(?:proceed|progress|advance|escalat|mov|increas|step)\w*\s+(?:up\s+)?(?:in)?to\s+(?:the\s+|a\s+)?"
     r"(?:next\s+|second\s+|third\s+|fourth\s+|fifth\s+|\d+(?:st|nd|rd|th)\s+)?(?:higher\s+)?(?:dose|dosing)(?:\s+(?:level|cohort))?",
     r"advances?\s+to\s+(?:the\s+)?(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|sixth)\s+(?:dose\s+)?cohort",
+    # "escalation to the 30 mg dose level", "increased from 10 mg to 30 mg": the dose follows
+    r"(?:proceed|progress|advance|escalat|mov|increas|step)\w*\s+(?:up\s+)?(?:from\s+[\d.,]+\s*\S+\s+)?to\s+(?:the\s+|a\s+)?(?=\d)",
 )
 # A stated change: "a 25 percent increase in the 25 mCi/m2 dose",
 # "double the dose given in cohort 1".
@@ -54,9 +56,9 @@ RP2D = r"(?:recommended\s+phase\s+(?:2|II)\s+dose|RP2D|maximum\s+tolerated\s+dos
 RECOMMENDED_DOSE = phrases(
     r"(?:established|determined|identified|selected|declared|defined|confirmed|reached|set)\s+(?:[\w-]+\s+){0,3}?(?:the\s+|a\s+|an\s+)?"
     + RP2D,
-    RP2D + r"\s+(?:\([A-Z0-9]+\)\s+)?(?:was|has\s+been|had\s+been)\s+"
+    RP2D + r"\s+(?:\([A-Z0-9]+\)\s+)?(?:(?:of|for)\s+[\w-]+\s+)?(?:was|has\s+been|had\s+been)\s+"
     r"(?:established|determined|identified|selected|declared|defined|reached|set)",
-    r"(?:selected|chosen|identified)\s+as\s+the\s+" + RP2D,
+    r"(?:selected|chosen|identified|established)\s+(?:[\w./-]+\s+){0,5}?as\s+the\s+" + RP2D,
 )
 # An escalation that is only a plan or a possibility.
 NOT_DECIDED = phrases(
@@ -179,7 +181,10 @@ def _escalations(doc: Document, view: View) -> Iterator[Finding]:
         previous = doc.recent_doses(view, start)
         if to_doses:
             to_dose = to_doses[0].dose
-            lower = [d for d in previous if d.unit == to_dose.unit and d.value < to_dose.value]
+            later = [d.dose for d in view.doses if d.start > to_doses[0].end]
+            lower = [
+                d for d in [*later, *previous] if d.unit == to_dose.unit and d.value < to_dose.value
+            ]
             from_dose = lower[-1] if lower else None
             if from_dose is not None or not previous:
                 yield Finding(

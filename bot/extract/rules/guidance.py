@@ -75,6 +75,7 @@ MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"data",
             r"results?",
             r"read-?outs?",
+            r"read\s+out",
             r"top[\s-]?line",
             r"analys[ie]s",
             r"assessment",

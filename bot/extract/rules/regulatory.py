@@ -79,7 +79,7 @@ CLEARED = phrases(
     r"(?:IND|CTA|application)\s+(?:[\w()-]+\s+){0,4}?(?:has\s+been|was|is\s+now)\s+(?:cleared|accepted|approved|allowed)",
     r"(?:may|can)\s+(?:now\s+)?(?:proceed\s+with|initiate|begin|commence|start)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:trial|study)",
     r"(?:authori[sz]ation|approval|permission|green\s+light)\s+(?:[\w.,()'-]+\s+){0,30}?to\s+(?:proceed|initiate|begin|start|commence|conduct)\b",
-    r"(?:study|trial)\s+may\s+proceed",
+    r"(?:study|trial)\s+(?:of\s+[\w-]+\s+)?(?:may|can)\s+proceed",
     r"(?:deemed|found)\s+safe\s+to\s+proceed",
     r"(?:approved|approves|authori[sz]ed)\s+(?:the\s+|its\s+|our\s+)?(?:clinical\s+trial\s+application|CTA|IND)",
     r"acceptance\s+of\s+(?:our|the|its)\s+IND",
@@ -88,6 +88,7 @@ CLEARED = phrases(
 NOT_CLEARED = phrases(
     r"await\w*",
     r"pending",
+    r"subject\s+to",
     r"in\s+anticipation",
     r"anticipat\w*",
     r"expect\w*",
@@ -149,9 +150,10 @@ FILING_ACTIONS: tuple[tuple[FilingAction, re.Pattern[str]], ...] = (
     (
         "accepted",
         phrases(
-            r"accept(?:ed|s|ance)\s+(?:for\s+(?:review|filing)\s+)?(?:of\s+)?(?:[\w'’-]+\s+){0,6}?"
-            + _FILING,
-            _FILING + r"\s+(?:[\w()'-]+\s+){0,6}?(?:was|has\s+been|had\s+been)\s+accepted",
+            r"(?:accept(?:ed|s|ance)|validat(?:ed|es|ion))\s+(?:for\s+(?:review|filing)\s+)?"
+            r"(?:of\s+)?(?:[\w'’-]+\s+){0,6}?" + _FILING,
+            _FILING
+            + r"\s+(?:[\w()'-]+\s+){0,6}?(?:was|has\s+been|had\s+been)\s+(?:accepted|validated)",
         ),
     ),
     (

@@ -87,6 +87,7 @@ HEADLINE_GRAMMAR = re.compile(r"(?:^|announc\w*\s+(?:that\s+)?(?:the\s+)?)$", re
 _NO_AUXILIARY = re.compile(
     r"(?:patient|subject|participant|volunteer)s?\s+(?:dosed|treated|randomi[sz]ed|infused)", re.I
 )
+RELATIVE = re.compile(r"\b(?:that|which|who)$", re.I)
 # A noun ("initiation of X") followed by an expectation is guidance, not news.
 EXPECTED_AFTER = phrases(
     r"(?:is|are)\s+(?:now\s+)?(?:expected|anticipated|planned|scheduled|slated|projected|targeted)",
@@ -101,8 +102,18 @@ def _words_before(view: View, position: int, count: int = 4) -> str:
     return " ".join(view.text[:position].split()[-count:])
 
 
+def _predicate_window(view: View, end: int) -> str:
+    """The words after "initiation of X" up to a comma or a relative clause: where
+    "is expected" or "will" would say the start has not happened."""
+    window = view.text[end : end + 100]
+    cut = re.search(r",|\b(?:which|who|whom|where|in\s+which|that)\b", window)
+    return window[: cut.start()] if cut else window
+
+
 def _not_yet(view: View, start: int) -> bool:
-    return bool(NOT_YET.search(_words_before(view, start)))
+    before = _words_before(view, start)
+    # "a company that initiated three trials": a relative clause describes, it does not report
+    return bool(NOT_YET.search(before) or RELATIVE.search(before))
 
 
 def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] | None:
@@ -125,7 +136,13 @@ def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] 
         found.append((spot, "this-cohort", spot))
     if not found:
         return None
-    chosen = min(found) if forward else max(found)
+    if forward:
+        chosen = min(found)
+    else:
+        # "Cohort 5 of the Phase 1 study has been initiated": the subject's head is the
+        # most specific thing named before the verb.
+        rank = {"cohort": 0, "this-cohort": 0, "part": 1, "trial": 2, "dosing": 3}
+        chosen = min(found, key=lambda f: (rank[f[1]], -f[0]))
     return chosen[1], chosen[2]
 
 
@@ -203,7 +220,7 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
         noun = (
             match.group(0).lower().startswith(("initiation", "commencement", "start ", "launch of"))
         )
-        if noun and EXPECTED_AFTER.search(view.text, end, end + 100):
+        if noun and EXPECTED_AFTER.search(_predicate_window(view, end)):
             continue
         if STARTED_AT.match(view.text, end):
             continue  # "started at a 120 mg/m2 dose" gives the starting dose
@@ -225,6 +242,9 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
         if _NO_AUXILIARY.search(match.group(0)) and not headline_grammar:
             continue
         thing = _object(view, start, end, forward=True)
+        if thing and thing[0] == "cohort":  # "first patient dosed in Cohort 3"
+            yield from _cohort(doc, view, start, thing[1], anaphoric=False)
+            continue
         kind = "part" if thing and thing[0] == "part" else "dosing-trial"
         yield from _trial_or_part(doc, view, start, end, kind, thing[1] if thing else end)
 

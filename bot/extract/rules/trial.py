@@ -13,17 +13,18 @@ from bot.events.trial import (
     EnrollmentCompleted,
     TrialDiscontinued,
 )
-from bot.extract.context import Document, View
+from bot.extract.context import Document, Phase, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import FUTURE, before, is_history, make, phrases
+from bot.extract.rules.vocabulary import before, is_history, make, phrases
 
 ENROLLMENT_COMPLETED = phrases(
     r"(?:completed|completes|completion\s+of)\s+(?:the\s+|its\s+|patient\s+)?(?:enrol?lment|recruitment)",
-    r"(?:enrol?lment|recruitment)\s+(?:[\w().-]+\s+){0,14}?(?:is|was|has\s+been|had\s+been)\s+(?:now\s+)?(?:fully\s+)?(?:completed?|closed|finished)",
+    r"(?:enrol?lment|recruitment)\s+(?:[\w()./%-]+\s+){0,14}?(?:is|was|has\s+been|had\s+been)\s+(?:now\s+)?(?:fully\s+)?(?:completed?|closed|finished)",
     r"(?:enrol?lment|recruitment)\s+(?:is\s+)?(?:now\s+)?complete",
     r"(?:fully|completely)\s+enrol?led",
     r"(?:has|have)\s+(?:successfully\s+)?completed\s+(?:its\s+|their\s+)?enrol?lment",
     r"all\s+(?:\w+\s+){0,2}(?:\(\d+\)\s+)?patients\s+(?:have|has)\s+(?:been\s+enrolled|received\s+their\s+first)",
+    r"last\s+(?:patient|subject|participant)\s+(?:has\s+been|was|had\s+been)\s+(?:enrolled|randomi[sz]ed)",
 )
 # "one-third enrolled", "all of which have completed enrollment", "to complete enrollment".
 ENROLLMENT_NOT_NEWS = phrases(
@@ -65,6 +66,8 @@ DATA_REPORTED = phrases(
     r"(?:evaluation|analysis)\s+of\s+(?:the\s+)?data\s+(?:[\w(),-]+\s+){0,25}?(?:indicates?|shows?|demonstrates?|suggests?)",
     r"(?:early|initial|preliminary|interim)\s+data\s+(?:[\w-]+\s+){0,5}?(?:suggests?|shows?|indicates?|demonstrates?)",
     r"presentation\s+of\s+(?:[\w-]+\s+){0,3}?(?:data|results)",
+    r"(?:met|achieved|did\s+not\s+meet|failed\s+to\s+meet|missed)\s+(?:its|the|both)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:primary|secondary)\s+(?:efficacy\s+)?(?:endpoints?|objectives?)",
 )
 DATA_NOT_NEWS = phrases(
     r"financial",
@@ -123,7 +126,6 @@ DISCONTINUED_NOT_NEWS = phrases(
     r"if",
     r"risks?",
     r"would",
-    r"decide\s+to",
     r"whether",
     r"patients?\s+(?:who\s+)?discontinu\w*",
     r"treatment\s+discontinu\w*",
@@ -202,10 +204,15 @@ def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
     match = DISCONTINUED.search(view.text)
     if match is None or DISCONTINUED_NOT_NEWS.search(before(view, match.start(), 50)):
         return
-    if FUTURE.search(before(view, match.start(), 30)):
+    if is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
     phase = doc.phase_near(view, match.end(), drug)
+    if re.search(r"\b(?:development|program)\b", match.group(0), re.I):
+        # a drug's development stopped: a phase only when the sentence names one
+        low, high = view.clause(match.start())
+        if not any(low <= p.start < high for p in view.phases):
+            phase = Phase(None, True)
     reason = REASON.search(view.text)
     yield Finding(
         make(

@@ -46,6 +46,8 @@ FUTURE = phrases(
     r"to\s+(?:begin|start|initiate|commence|report|submit|complete|dose|enrol?l|file|present)",
     r"goal\s+date",
     r"PDUFA",
+    r"as\s+early\s+as",
+    r"could",
 )
 # Conditions and possibilities: nothing has happened.
 HYPOTHETICAL = phrases(
@@ -85,7 +87,6 @@ HISTORY = phrases(
     r"had\s+(?:previously\s+)?(?:announced|reported|disclosed)",
     r"earlier\s+this\s+year",
     r"last\s+year",
-    r"in\s+(?:19|20)\d\d,",
 )
 NEGATION = phrases(r"not", r"no", r"never", r"yet\s+to", r"neither", r"nor", r"without")
 # Sentences about money, deals, products and places, not about trials.
@@ -147,9 +148,14 @@ def is_history(doc: Document, view: View, position: int) -> bool:
     if published is None:
         return False
     cutoff = published - timedelta(days=150)
-    return any(
-        m.past and m.period.window()[1] < cutoff and m.start < position + 80 for m in view.periods
-    )
+    for mention in view.periods:
+        if not mention.past or mention.start >= position + 80:
+            continue
+        end = mention.period.window()[1]
+        # "In 2021, the company completed …" in a 2022 release; or months back.
+        if end < cutoff or (len(mention.period.label) == 4 and end.year < published.year):
+            return True
+    return False
 
 
 def make(cls: Callable[..., E], doc: Document, view: View, **fields: object) -> E:
