@@ -185,11 +185,11 @@ def _label(kind: str, match: re.Match[str], published: date | None) -> list[str]
     if kind == "month_rel":
         assert published is not None  # _year returned a year
         month = published.month + (1 if g["rel"].lower() == "next" else 0)
-        return [f"{year + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"]
+        return [f"{published.year + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"]
     if kind == "quarter_rel":
         assert published is not None
         quarter = (published.month - 1) // 3 + 1 + (1 if g["rel"].lower() == "next" else 0)
-        return [f"{year + (quarter - 1) // 4}-Q{(quarter - 1) % 4 + 1}"]
+        return [f"{published.year + (quarter - 1) // 4}-Q{(quarter - 1) % 4 + 1}"]
     if kind in ("part", "part_rel"):
         part = g["part"].lower()
         return [str(year) if part == "later" else f"{year}-{part}"]

@@ -21,6 +21,18 @@ from bot.events.trial import (
 # Fields renamed for the corpus schema, per event class.
 _RENAMED = {"from_dose": "from", "to_dose": "to"}
 _FIRST = ("type", "drug", "phase", "cohort")
+# Facts shown as they are in the one-line summary.
+_PLAIN_FACTS = (
+    "kind",
+    "designation",
+    "action",
+    "filing",
+    "authority",
+    "agency",
+    "outcome",
+    "reason",
+    "basis",
+)
 
 
 def _value(value: object) -> object:
@@ -103,17 +115,9 @@ def key_facts(event: TrialEvent) -> str:
     if isinstance(event, MilestoneAchieved):
         guided = f", guided {event.guided}" if event.guided else ""
         parts.append(f"{event.milestone}: {event.vs_guidance.replace('_', ' ')}{guided}")
-    for name in (
-        "kind",
-        "designation",
-        "action",
-        "filing",
-        "authority",
-        "agency",
-        "outcome",
-        "reason",
-        "basis",
-    ):
+    for name in _PLAIN_FACTS:
+        if name == "basis" and isinstance(event, GuidanceMoved):
+            continue
         value = getattr(event, name, None)
         if value:
             parts.append(str(value))

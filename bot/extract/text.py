@@ -273,7 +273,7 @@ def _sentence_spans_plain(text: str, start: int, end: int) -> list[tuple[int, in
     for s, e in spans:
         while s < e and (text[s].isspace() or text[s] in "–—-•·|"):
             s += 1
-        while e > s and text[e - 1].isspace():
+        while e > s and (text[e - 1].isspace() or text[e - 1] in "–—-•|"):
             e -= 1
         if e - s >= 3:
             out.extend(_split_long(s, e, text))
