@@ -93,7 +93,7 @@ def _compare(expected: list[dict[str, Any]], predicted: list[dict[str, Any]]) ->
     problems = [f"missed {k}" for k in wanted if k not in got]
     problems += [f"extra {k}" for k in got if k not in wanted]
     for key, want in wanted.items():
-        field = _CHECKED.get(key[0])
+        field = _CHECKED.get(key[0], "")
         checked = key in got and field and want.get(field) is not None
         if checked and _norm(field, want[field]) != _norm(field, got[key].get(field)):
             problems.append(f"{key}: {field} {got[key].get(field)!r}, expected {want[field]!r}")
