@@ -22,7 +22,7 @@ from bot.extract.model import (
 from bot.extract.periods import find_periods
 from bot.extract.phases import find_cohorts, find_phases, find_trial_names
 from bot.extract.quantities import find_doses, find_percents
-from bot.extract.text import segment, title_sentence
+from bot.extract.text import lower_case, segment, title_sentence
 
 # "the Phase 1 section of the Phase 1/2 trial": the second phase only contains the first.
 _CONTAINER_PHASE = re.compile(
@@ -50,6 +50,15 @@ class View:
     @property
     def text(self) -> str:
         return self.sentence.text
+
+    def has_any(self, words: tuple[str, ...]) -> bool:
+        """Whether the sentence contains any of ``words`` (lower case): the cheap test that
+        lets most sentences skip most rules."""
+        lower = self.lower
+        for word in words:  # noqa: SIM110 - a loop is measurably faster than any(generator)
+            if word in lower:
+                return True
+        return False
 
     @property
     def section(self) -> str:
@@ -286,12 +295,31 @@ def read(release: ReleaseInput) -> Document:
     views: list[View] = []
     for sentence in sentences:
         text = sentence.text
+        if sentence.section == "boilerplate":  # never read by a rule
+            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), (), ()))
+            continue
+        if sentence.section == "about":  # only guidance is read there
+            views.append(
+                View(
+                    len(views),
+                    sentence,
+                    lower_case(text),
+                    tuple(lexicon.mentions(text)),
+                    tuple(find_phases(text)),
+                    (),
+                    (),
+                    tuple(find_periods(text, release.published)),
+                    (),
+                    tuple(find_trial_names(text)),
+                )
+            )
+            continue
         doses = find_doses(text)
         views.append(
             View(
                 position=len(views),
                 sentence=sentence,
-                lower=text.lower(),
+                lower=lower_case(text),
                 drugs=tuple(lexicon.mentions(text)),
                 phases=tuple(find_phases(text)),
                 doses=tuple(doses),

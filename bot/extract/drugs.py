@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.events.trial import drug_key
@@ -36,6 +36,12 @@ CODE = re.compile(
     r"|[A-Z]{2,4}\d{2}[A-Z]{1,3}"
     r")(?![\w])"
 )
+# The same codes, scanned for from their upper-case part (a lower-case prefix such as
+# "rh" in rhPSMA-10.1 is added back by _codes()): much faster on a whole release.
+CODE_SCAN = re.compile(
+    r"[A-Z]{2,6}(?:-[A-Z]{2,5})?[- ]?\d{2,5}(?:\.\d{1,2})?[a-z]?(?:-[A-Z]{2,4}(?![\w]))?(?!\w)"
+    r"|[A-Z]{2,4}\d{2}[A-Z]{1,3}(?!\w)"
+)
 # Prefixes of codes that are not drugs: diseases and viruses, targets, registries,
 # exchanges, conferences, fiscal periods, regulatory documents.
 NOT_DRUG_PREFIXES = words(
@@ -48,9 +54,9 @@ NOT_DRUG_PREFIXES = words(
     """
 )
 _YEARLIKE_CODE = re.compile(r"^[A-Za-z-]+ (?:19|20)\d\d$")
-BRAND = re.compile(
-    r"(?<![\w-])([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\s?(?:™|®|\(TM\)|\(R\)|\(\(TM\)\)|\(\(R\)\))"
-)
+# A trademark mark, and the name it marks (the word right before it).
+MARK = re.compile(r"™|®|\(\(?(?:TM|R)\)\)?")
+BRAND_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\s?$")
 _COMPANYISH = words(
     "therapeutics pharmaceuticals pharma biosciences bio biotech biotherapeutics biopharma "
     "inc corp corporation holdings medical health labs laboratories sciences technologies "
@@ -97,11 +103,8 @@ INN_STEMS = (
     "setron",
     "tide",
 )
-INN = re.compile(
-    r"(?<![\w-])([A-Za-z][a-z]{3,}(?:"
-    + "|".join(sorted(INN_STEMS, key=len, reverse=True))
-    + r"))(?![\w-])"
-)
+# Words long enough to be an INN; their endings are checked against INN_STEMS.
+LONG_WORD = re.compile(r"[A-Za-z](?<![\w-][A-Za-z])[a-z]{5,}(?![\w-])")
 _NOT_INN = words(
     """
     disease diseases increase decrease database purchase release releases phase phases case
@@ -111,17 +114,51 @@ _NOT_INN = words(
     merchandise compromise surprise concise precise advise devise revise
     """
 )
-RADIOCONJUGATE = re.compile(
-    r"(?<![\w-])((?:rhenium|lutetium|actinium|iodine|yttrium|radium|thorium|lead|copper|"
-    r"gallium|technetium|zirconium|indium|samarium|strontium|astatine|terbium)[\s-]*"
-    r"\(\s*\d{2,3}\s*[A-Z][a-z]?\s*\)\s*[a-z][a-z-]{4,}(?:\s+[a-z]{6,})?)(?![\w-])",
-    re.IGNORECASE,
+_ISOTOPE_ELEMENTS = (
+    "rhenium",
+    "lutetium",
+    "actinium",
+    "iodine",
+    "yttrium",
+    "radium",
+    "thorium",
+    "lead",
+    "copper",
+    "gallium",
+    "technetium",
+    "zirconium",
+    "indium",
+    "samarium",
+    "strontium",
+    "astatine",
+    "terbium",
 )
+# "rhenium (186Re) obisbemeda": found from the isotope in brackets, then the words around it.
+ISOTOPE = re.compile(r"\(\s*\d{2,3}\s*[A-Z][a-z]?\s*\)")
+_ELEMENT_BEFORE = re.compile(r"([A-Za-z]+)[\s-]*$")
+_INN_AFTER = re.compile(r"\s*([a-z][a-z-]{4,}(?:\s+[a-z]{6,})?)(?![\w-])", re.IGNORECASE)
+
+
+def _radioconjugates(text: str) -> list[str]:
+    found = []
+    for match in ISOTOPE.finditer(text):
+        element = _ELEMENT_BEFORE.search(text, max(0, match.start() - 16), match.start())
+        if element is None or element.group(1).lower() not in _ISOTOPE_ELEMENTS:
+            continue
+        name = _INN_AFTER.match(text, match.end())
+        if name is not None:
+            found.append(text[element.start() : name.end()].strip())
+    return found
+
+
 # "doses of ultra-micronized-PEA in healthy volunteers", "trials of eprenetapopt in …".
+# Found from "of" (a literal: fast to scan for); the noun before it is checked after.
 DOSED_OR_STUDIED = re.compile(
-    r"\b(?:trials?|stud(?:y|ies)|doses?|dosing|administration|infusions?|injections?)\s+of\s+"
-    r"(?P<drug>[a-z][a-z0-9]*(?:-[A-Za-z0-9]+)*-[A-Z]{2,}[A-Za-z0-9-]*|[a-z][a-z-]{7,})\s+"
+    r"of\s+(?P<drug>[a-z][a-z0-9]*(?:-[A-Za-z0-9]+)*-[A-Z]{2,}[A-Za-z0-9-]*|[a-z][a-z-]{7,})\s+"
     r"(?:in|as|for|plus|with|to|versus|vs)\b"
+)
+_DOSED_NOUN = re.compile(
+    r"\b(?:trials?|stud(?:y|ies)|doses?|dosing|administration|infusions?|injections?)\s+$"
 )
 _GENERIC_WORDS = words(
     """
@@ -132,14 +169,32 @@ _GENERIC_WORDS = words(
     medicine medicines doxorubicin dexamethasone cells infusion injection approximately
     """
 )
-ALIAS = re.compile(
-    r"(?<![\w-])([A-Za-z][\w-]{3,}(?:\s+sodium)?)\s*\(\s*([A-Z][A-Za-z]{2,7}|[a-z][a-z-]{5,}(?:-[A-Z])?)\s*\)"
+# "dociparstat sodium (DSTAT)", "NeuVax (nelipepimut-S)": a name in brackets after a drug.
+ALIAS_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z]{2,7}|[a-z][a-z-]{5,}(?:-[A-Z])?)\s*\)")
+ALIAS_OUTER = re.compile(r"(?<![\w-])([A-Za-z][\w-]{3,}(?:\s+sodium)?)\s*$")
+# Words before a drug that make it a partner or comparator ("in combination with X").
+_PARTNER_ENDINGS = (
+    "in combination with",
+    "combined with",
+    " plus",
+    "+",
+    "versus",
+    " vs",
+    " vs.",
+    "compared to",
+    "compared with",
+    "against",
+    " than",
+    "failed both",
+    "failed",
+    " and",
 )
-_PARTNER_BEFORE = re.compile(
-    r"(?:in\s+combination\s+with|combined\s+with|plus|\+|versus|vs\.?|compared\s+(?:to|with)|"
-    r"against|than|failed(?:\s+both)?|and)\s*$",
-    re.IGNORECASE,
-)
+
+
+def _after_partner_words(before: str) -> bool:
+    return (" " + before.rstrip().lower()).endswith(_PARTNER_ENDINGS)
+
+
 # Names that are platforms or methods rather than drugs.
 _PLATFORM_AFTER = re.compile(
     r"^\s*(?:platforms?|technolog(?:y|ies)|delivery|carrier|compounds?|brand|method|system)\b",
@@ -147,9 +202,13 @@ _PLATFORM_AFTER = re.compile(
 )
 # "SEL-302 (which consists of MMA-101 plus ImmTOR)": a component is read as the product.
 COMPONENT = re.compile(
-    r"(?<![\w-])(?P<whole>[\w-]{3,})\s*\(\s*(?:which\s+)?(?:consists|is\s+composed|is\s+comprised|comprises)\s+of\s+(?P<part>[\w-]{3,})",
+    r"\(\s*(?:which\s+)?(?:consists|is\s+composed|is\s+comprised|comprises)\s+of\s+(?P<part>[\w-]{3,})",
     re.I,
 )
+_WHOLE_BEFORE = re.compile(r"(?<![\w-])([\w-]{3,})\s*$")
+
+
+MAX_DRUG_NAMES = 40
 
 
 @dataclass(slots=True)
@@ -162,6 +221,8 @@ class Lexicon:
     typos: dict[str, str] = field(default_factory=dict)  # mistyped key (or a part) → key
     salience: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     pattern: re.Pattern[str] | None = None
+    anchors: tuple[str, ...] = ()  # lower-case pieces one of which every spelling contains
+    matched: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
 
     def add(self, name: str) -> None:
         name = name.strip()
@@ -185,25 +246,39 @@ class Lexicon:
         if not forms:
             return
         parts = []
+        anchors: set[str] = set()
         for form in forms:
             if CODE.fullmatch(form):
                 tokens = re.findall(r"[A-Za-z]+|\d+(?:\.\d+)?", form)
             else:
                 tokens = re.split(r"[\s-]+", form)
             parts.append(r"[\s-]?".join(re.escape(t) for t in tokens if t))
+            anchors.add(max(tokens, key=len).lower())
         self.pattern = re.compile(
             r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w|-[A-Za-z])", re.IGNORECASE
         )
+        self.anchors = tuple(sorted(anchors))
 
     def mentions(self, text: str) -> list[DrugMention]:
-        if self.pattern is None:
-            return []
+        """The drugs named in ``text``, with their keys as currently resolved."""
         found = []
-        for match in self.pattern.finditer(text):
-            key = self.resolve(drug_key(match.group(0)))
+        for name, start, end in self._matches(text):
+            key = self.resolve(drug_key(name))
             if key in self.display:
-                found.append(DrugMention(match.group(0), key, match.start(), match.end()))
+                found.append(DrugMention(name, key, start, end))
         return found
+
+    def _matches(self, text: str) -> list[tuple[str, int, int]]:
+        # The pattern is fixed once compiled; each sentence is matched once.
+        cached = self.matched.get(text)
+        if cached is not None:
+            return cached
+        spans: list[tuple[str, int, int]] = []
+        lower = text.lower()
+        if self.pattern is not None and any(anchor in lower for anchor in self.anchors):
+            spans = [(m.group(0), m.start(), m.end()) for m in self.pattern.finditer(text)]
+        self.matched[text] = spans
+        return spans
 
     def name(self, key: str) -> str:
         return self.display.get(self.resolve(key), key)
@@ -244,46 +319,66 @@ def _code_ok(code: str, before: str) -> bool:
     return not re.search(r"\btargeting\s*$", before)
 
 
-def _candidates(raw_texts: Iterable[str], norm_texts: Iterable[str], company: str) -> list[str]:
+def _codes(text: str) -> Iterator[tuple[str, int]]:
+    """The codes in ``text`` with where they start (see CODE)."""
+    for match in CODE_SCAN.finditer(text):
+        start = match.start()
+        lower_run = 0
+        while start - lower_run > 0 and text[start - lower_run - 1].islower() and lower_run < 3:
+            lower_run += 1
+        if lower_run == 3:
+            continue  # inside a longer word
+        begin = start - lower_run
+        if begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "./-_"):
+            continue
+        yield text[begin : match.end()], begin
+
+
+def _candidates(raw: str, text: str, company: str) -> list[str]:
+    """Names that look like drugs in the release (``raw`` as written, ``text`` normalised;
+    sentences joined with " | ", which no pattern crosses)."""
     company_words = {w.lower() for w in re.findall(r"[A-Za-z]+", company)}
     names: list[str] = []
-    for raw in raw_texts:
-        for match in BRAND.finditer(raw):
-            word = match.group(1)
-            if word.lower() not in _COMPANYISH and word.lower() not in company_words:
-                names.append(word)
-    for text in norm_texts:
-        for match in CODE.finditer(text):
-            if _code_ok(match.group(0), text[max(0, match.start() - 20) : match.start()]):
-                names.append(match.group(0))
-        for match in INN.finditer(text):
-            if _inn_ok(match.group(1), company_words):
-                names.append(match.group(1))
-        names.extend(m.group(1) for m in RADIOCONJUGATE.finditer(text))
-        for match in DOSED_OR_STUDIED.finditer(text):
-            word = match.group("drug")
-            if word.lower() not in _GENERIC_WORDS and not re.search(
-                r"(?:tion|ment|ness|ity|ing|ed|ly|ous|ive|al|ics|ers?)$", word
-            ):
-                names.append(word)
+    for mark in MARK.finditer(raw):
+        marked = BRAND_BEFORE.search(raw, max(0, mark.start() - 40), mark.start())
+        if marked is None:
+            continue
+        name = marked.group(1)
+        if name.lower() not in _COMPANYISH and name.lower() not in company_words:
+            names.append(name)
+    for code, start in _codes(text):
+        if _code_ok(code, text[max(0, start - 20) : start]):
+            names.append(code)
+    for word in LONG_WORD.findall(text):
+        if word.lower().endswith(INN_STEMS) and _inn_ok(word, company_words):
+            names.append(word)
+    names.extend(_radioconjugates(text))
+    for match in DOSED_OR_STUDIED.finditer(text):
+        if not _DOSED_NOUN.search(text, max(0, match.start() - 20), match.start()):
+            continue
+        word = match.group("drug")
+        if word.lower() not in _GENERIC_WORDS and not re.search(
+            r"(?:tion|ment|ness|ity|ing|ed|ly|ous|ive|al|ics|ers?)$", word
+        ):
+            names.append(word)
     return names
 
 
-def _link_aliases(lexicon: Lexicon, texts: Iterable[str]) -> None:
+def _link_aliases(lexicon: Lexicon, text: str) -> None:
     """ "dociparstat sodium (DSTAT)": the parenthesised name is the same drug."""
-    for text in texts:
-        for match in ALIAS.finditer(text):
-            outer, inner = match.group(1), match.group(2)
+    for match in ALIAS_IN_BRACKETS.finditer(text):
+        before = ALIAS_OUTER.search(text, max(0, match.start() - 40), match.start())
+        if before is not None:
+            outer, inner = before.group(1), match.group(1)
             outer_key = lexicon.keys.get(outer) or lexicon.keys.get(outer.split()[0])
             inner_key = lexicon.keys.get(inner)
             if outer_key and not inner_key and inner.upper() not in NOT_DRUG_PREFIXES:
                 lexicon.add(inner)
                 lexicon.canonical[drug_key(inner)] = outer_key
-        for match in COMPONENT.finditer(text):
-            whole, part = (
-                lexicon.keys.get(match.group("whole")),
-                lexicon.keys.get(match.group("part")),
-            )
+    for match in COMPONENT.finditer(text):
+        before = _WHOLE_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        if before is not None:
+            whole, part = lexicon.keys.get(before.group(1)), lexicon.keys.get(match.group("part"))
             if whole and part and whole != part:
                 lexicon.canonical[part] = whole
                 lexicon.typos[part] = whole
@@ -313,8 +408,11 @@ def build_lexicon(sentences: list[Sentence], company: str, tickers: tuple[str, .
     lexicon = Lexicon()
     readable = [s for s in sentences if s.section != "boilerplate"]
     ticker_set = {t.upper() for t in tickers}
-    every_text = " ".join(s.text for s in readable)
-    for name in _candidates((s.raw for s in readable), (s.text for s in readable), company):
+    every_text = " | ".join(s.text for s in readable)
+    found = Counter(_candidates(" | ".join(s.raw for s in readable), every_text, company))
+    # A release names a handful of drugs; keeping the most frequent bounds the work on
+    # text that is not a release (a catalogue, a table of codes).
+    for name, _ in found.most_common(MAX_DRUG_NAMES):
         if name.upper() in ticker_set:
             continue
         if not CODE.fullmatch(name) and re.search(
@@ -322,7 +420,7 @@ def build_lexicon(sentences: list[Sentence], company: str, tickers: tuple[str, .
         ):
             continue  # "ReSPECT-GBM", "ReSPECT-LM": the name of a trial programme
         lexicon.add(name)
-    _link_aliases(lexicon, (s.text for s in readable))
+    _link_aliases(lexicon, every_text)
     lexicon.compile()
     counts: Counter[str] = Counter()
     forms: Counter[str] = Counter()
@@ -344,7 +442,7 @@ def build_lexicon(sentences: list[Sentence], company: str, tickers: tuple[str, .
             after = sentence.text[mention.end : mention.end + 25]
             if _PLATFORM_AFTER.match(after):
                 lexicon.salience[mention.key] -= 2 * weight
-            elif _PARTNER_BEFORE.search(before):
+            elif _after_partner_words(before):
                 lexicon.salience[mention.key] -= 0.5 * weight
             else:
                 lexicon.salience[mention.key] += weight * (
@@ -357,4 +455,4 @@ def is_partner(text: str, mention: DrugMention) -> bool:
     """Whether the drug is named as a partner or comparator ("in combination with X")."""
     before = text[max(0, mention.start - 30) : mention.start]
     after = text[mention.end : mention.end + 25]
-    return bool(_PARTNER_BEFORE.search(before) or _PLATFORM_AFTER.match(after))
+    return _after_partner_words(before) or bool(_PLATFORM_AFTER.match(after))

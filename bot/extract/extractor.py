@@ -31,9 +31,17 @@ TRIAL_VOCABULARY = re.compile(
 def extract(release: ReleaseInput) -> list[TrialEvent]:
     """The clinical-trial events a release reports, each with its evidence."""
     head = f"{release.title}\n{release.text[:3000]}"
-    if len(LAW_FIRM.findall(head)) >= 2 or not TRIAL_VOCABULARY.search(
-        release.title + " " + release.text
-    ):
+    lower_head = head.lower()
+    law_words = (
+        "class action",
+        "plaintiff",
+        "securities",
+        "class period",
+        "investors who",
+        "alert",
+    )
+    law_firm = any(w in lower_head for w in law_words) and len(LAW_FIRM.findall(head)) >= 2
+    if law_firm or not TRIAL_VOCABULARY.search(release.title + " " + release.text):
         return []
     document = read(release)
     findings: list[Finding] = []

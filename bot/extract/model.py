@@ -1,10 +1,13 @@
-"""The extractor's input, and the values its recognisers hand to the rules."""
+"""The extractor's input, and the values its recognisers hand to the rules.
+
+Mentions are named tuples: a release has hundreds of them, and they are made fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.events.release import ReleaseReceived
 from bot.events.trial import Dose, Period
@@ -57,14 +60,12 @@ class Sentence:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class DrugMention:
+class DrugMention(NamedTuple):
     """A drug as written (``name``), its key, and where it is in the sentence text."""
 
     name: str
@@ -73,15 +74,13 @@ class DrugMention:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseMention:
+class PhaseMention(NamedTuple):
     phase: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class CohortMention:
+class CohortMention(NamedTuple):
     """``numbers`` are the cohorts named ("cohorts 1 and 2" → (1, 2)); empty when the
     cohort is named by its dose only ("the 3 mg/kg cohort")."""
 
@@ -91,22 +90,19 @@ class CohortMention:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class DoseMention:
+class DoseMention(NamedTuple):
     dose: Dose
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class PercentMention:
+class PercentMention(NamedTuple):
     value: float
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodMention:
+class PeriodMention(NamedTuple):
     """A period resolved against the release date; ``past`` when it ended before it."""
 
     period: Period

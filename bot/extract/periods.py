@@ -16,6 +16,7 @@ from datetime import date
 
 from bot.events.trial import Period, PeriodQualifier
 from bot.extract.model import PeriodMention
+from bot.extract.text import lower_case, lowered
 
 _ORDINALS = {
     "first": 1,
@@ -56,8 +57,9 @@ _YEAR_TAIL = (
 )
 
 # Each pattern names its parts; _resolve() turns the groups into a label.
+# Compiled for lower-case text (see text.lower_case): faster than IGNORECASE.
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
+    (kind, re.compile(lowered(pattern)))
     for kind, pattern in (
         # "H1 and H2 2024", "first and second quarters of 2024": one year for two windows
         (
@@ -70,7 +72,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("quarter", rf"\b(?P<ord>{_ORD})[\s-]+(?:calendar\s+|fiscal\s+)?quarter\b" + _YEAR_TAIL),
         (
-            "quarter",
+            "quarter_code",
             rf"\b(?:calendar\s+|fiscal\s+)?(?:Q(?P<q>[1-4])|(?P<q2>[1-4])Q)(?:\s*(?:of\s+)?(?:,\s*)?(?:'|FY|CY)?\s*(?P<year>{_YEAR}|\d{{2}})(?!\d)|\s+(?:of\s+)?(?P<rel>this|next)\s+year)?\b",
         ),
         ("half", r"\b(?P<ord>first|second|1st|2nd)\s+half\b" + _YEAR_TAIL),
@@ -115,36 +117,100 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("year_rel", r"\b(?P<rel>this|next)\s+year\b"),
         (
+            # "in 2018", "by 2021": the year first (fast to find), its preposition checked after
             "year",
-            rf"\b(?:in|by|during|for|until|through|throughout|before|of|from|into|calendar|fiscal|year)\s+(?P<year>{_YEAR})\b(?![-/]\d)",
+            rf"(?<=\s)(?P<year>{_YEAR})\b(?![-/]\d)",
         ),
         (
-            "year",
+            "year_expected",
             rf"(?<=\s)(?P<year>{_YEAR})(?=\s+(?:is|are|was|were)?\s*(?:expected|anticipated|planned|projected)\b)",
         ),
     )
 )
 
+# What a pattern cannot match without: a pattern runs only when the sentence has a word
+# of every one of its groups.
+_MONTHS_SEEN = frozenset(
+    ("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+)
+_SEASONS_SEEN = frozenset(("spring", "summer", "fall", "autumn"))
+_PARTS_SEEN = frozenset(("early", "mid", "late"))
+_YEAR_SEEN = frozenset(("<year>",))
+_GATES: dict[str, tuple[frozenset[str], ...]] = {
+    "pair_half": (frozenset(("<h>",)), _YEAR_SEEN),
+    "pair_quarter": (frozenset(("quarters",)), _YEAR_SEEN),
+    "quarter": (frozenset(("quarter", "quarters")),),
+    "quarter_code": (frozenset(("<q>",)),),
+    "half": (frozenset(("half", "<h>")),),
+    "month": (_MONTHS_SEEN, _YEAR_SEEN),
+    "month_rel": (frozenset(("month",)),),
+    "quarter_rel": (frozenset(("quarter",)),),
+    "part": (_PARTS_SEEN, _YEAR_SEEN),
+    "part_rel": (frozenset(("year",)),),
+    "season": (_SEASONS_SEEN, _YEAR_SEEN),
+    "season_rel": (_SEASONS_SEEN,),
+    "year_end": (frozenset(("end",)), _YEAR_SEEN),
+    "year_end_rel": (frozenset(("end",)), frozenset(("year",))),
+    "month_bare": (_MONTHS_SEEN,),
+    "year_rel": (frozenset(("year",)),),
+    "year": (_YEAR_SEEN,),
+    "year_expected": (_YEAR_SEEN,),
+}
+
+
+_GATE_WORDS = (
+    "quarter",
+    "quarters",
+    "half",
+    "month",
+    "year",
+    "end",
+    "early",
+    "mid",
+    "late",
+    *_SEASONS_SEEN,
+    *_MONTHS_SEEN,
+)
+_HALF_CODES = ("h1", "h2", "1h", "2h")
+_QUARTER_CODES = ("q1", "q2", "q3", "q4", "1q", "2q", "3q", "4q")
+# The words that make a bare year a period: "in 2018", "by 2021", "calendar 2020".
+_YEAR_PREPOSITION = re.compile(
+    r"\b(?:in|by|during|for|until|through|throughout|before|of|from|into|calendar|fiscal|year)\s+$",
+)
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
+
+
+def _words_seen(lower: str) -> set[str]:
+    """Which gate words the sentence has (substring tests: far cheaper than a regex)."""
+    seen = {word for word in _GATE_WORDS if word in lower}
+    if any(code in lower for code in _HALF_CODES):
+        seen.add("<h>")
+    if any(code in lower for code in _QUARTER_CODES):
+        seen.add("<q>")
+    if ("19" in lower or "20" in lower) and _YEAR_DIGITS.search(lower):
+        seen.add("<year>")
+    return seen
+
+
 _QUALIFIERS: tuple[tuple[re.Pattern[str], PeriodQualifier], ...] = (
-    (re.compile(r"\bas\s+early\s+as\s+(?:the\s+)?$", re.IGNORECASE), "as early as"),
+    (re.compile(r"\bas\s+early\s+as\s+(?:the\s+)?$"), "as early as"),
     (
         re.compile(
             r"\b(?:by|before|prior\s+to|no\s+later\s+than|towards?)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?$",
-            re.IGNORECASE,
         ),
         "end of",
     ),
     (
-        re.compile(r"\b(?:at|around|near)?\s*(?:the\s+)?end\s+of\s+(?:the\s+)?$", re.IGNORECASE),
+        re.compile(r"\b(?:at|around|near)?\s*(?:the\s+)?end\s+of\s+(?:the\s+)?$"),
         "end of",
     ),
     (
-        re.compile(r"\b(?:by|before|no\s+later\s+than|prior\s+to)\s+(?:the\s+)?$", re.IGNORECASE),
+        re.compile(r"\b(?:by|before|no\s+later\s+than|prior\s+to)\s+(?:the\s+)?$"),
         "by",
     ),
-    (re.compile(r"\bearly\s+(?:in\s+)?(?:the\s+)?$", re.IGNORECASE), "early"),
-    (re.compile(r"\blate\s+(?:in\s+)?(?:the\s+)?$", re.IGNORECASE), "late"),
-    (re.compile(r"\bmid[\s-]$", re.IGNORECASE), "mid"),
+    (re.compile(r"\bearly\s+(?:in\s+)?(?:the\s+)?$"), "early"),
+    (re.compile(r"\blate\s+(?:in\s+)?(?:the\s+)?$"), "late"),
+    (re.compile(r"\bmid[\s-]$"), "mid"),
 )
 
 
@@ -174,7 +240,7 @@ def _label(kind: str, match: re.Match[str], published: date | None) -> list[str]
         return [f"{year}-{part}" for part in parts]
     if year is None:
         return []
-    if kind == "quarter":
+    if kind in ("quarter", "quarter_code"):
         number = _ORDINALS[g["ord"].lower()] if g.get("ord") else int(g.get("q") or g["q2"])
         return [f"{year}-Q{number}"]
     if kind == "half":
@@ -203,7 +269,10 @@ def _label(kind: str, match: re.Match[str], published: date | None) -> list[str]
 def _qualifier(text: str, start: int, kind: str) -> PeriodQualifier | None:
     before = text[max(0, start - 40) : start]
     if kind in ("year_end", "year_end_rel"):
-        return "by" if re.search(r"\bby\s+(?:the\s+)?$", before, re.IGNORECASE) else "end of"
+        return "by" if re.search(r"\bby\s+(?:the\s+)?$", before) else "end of"
+    lower = before.lower()
+    if not any(word in lower for word in ("early", "end", "by", "before", "prior", "late", "mid")):
+        return None
     for pattern, qualifier in _QUALIFIERS:
         if pattern.search(before):
             return qualifier
@@ -212,20 +281,30 @@ def _qualifier(text: str, start: int, kind: str) -> PeriodQualifier | None:
 
 def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     """Every period in ``text`` (a normalised sentence), resolved, in order, not overlapping."""
+    if published is not None and not 1900 <= published.year <= 2098:
+        published = None  # not a release date: relative periods stay unresolved
     taken: list[tuple[int, int]] = []
     found: list[PeriodMention] = []
+    lower = lower_case(text)
+    seen = _words_seen(lower)
+    if not seen:
+        return found
     for kind, pattern in PATTERNS:
-        for match in pattern.finditer(text):
+        if not all(group & seen for group in _GATES[kind]):
+            continue
+        for match in pattern.finditer(lower):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue
-            if kind == "month_bare" and not match.group("month")[0].isupper():
+            if kind == "month_bare" and not text[match.start("month")].isupper():
+                continue
+            if kind == "year" and not _YEAR_PREPOSITION.search(lower, max(0, start - 30), start):
                 continue
             labels = _label(kind, match, published)
-            if not labels or _year_cut_off(match, text):
+            if not labels or _year_cut_off(match, lower):
                 continue
             taken.append((start, end))
-            qualifier = _qualifier(text, start, kind)
+            qualifier = _qualifier(lower, start, kind)
             for label in labels:
                 period = _bump_bare(kind, label, published, match)
                 found.append(
@@ -251,7 +330,7 @@ def _bump_bare(kind: str, label: str, published: date | None, match: re.Match[st
     """A month or quarter named without a year is the next one to come."""
     if published is None or match.groupdict().get("year") or match.groupdict().get("rel"):
         return label
-    if kind not in ("month_bare", "quarter", "half", "season_rel"):
+    if kind not in ("month_bare", "quarter", "quarter_code", "half", "season_rel"):
         return label
     if _is_past(label, published):
         year, rest = label.split("-", 1)

@@ -17,7 +17,9 @@ from bot.extract.model import CohortMention, DoseMention, PhaseMention
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _NUMERAL = r"(?:IV|III|II|I|[1-4])(?![IVX\d])"
 PHASE = re.compile(
-    r"\b[Pp]hase[\s-]*(?P<a>" + _NUMERAL + r")(?P<as>[abcABC](?![A-Za-z]))?"
+    # "[Pp](?<!…)" rather than "\b[Pp]": a pattern that starts with a character class is
+    # found by a fast scan; one that starts with "\b" is tried at every position.
+    r"[Pp](?<![A-Za-z0-9_][Pp])hase[\s-]*(?P<a>" + _NUMERAL + r")(?P<as>[abcABC](?![A-Za-z]))?"
     r"(?:\s*[/-]\s*(?:[Pp]hase\s*)?(?P<b>" + _NUMERAL + r")(?P<bs>[abcABC](?![A-Za-z]))?)?"
 )
 
@@ -50,16 +52,12 @@ _COHORT_NOUN = (
     r"(?:(?:dose|dosing)\s+)?(?:cohort|group|level)"
 )
 COHORT_NUMBERED = re.compile(
-    r"\b[Cc]ohorts?\s+(?P<n>\d{1,2})(?!\.\d|\d)"
+    r"[Cc](?<![A-Za-z0-9_][Cc])ohorts?\s+(?P<n>\d{1,2})(?!\.\d|\d)"
     r"(?:\s*(?:-|to|through|and|&|,)\s*(?P<m>\d{1,2})(?!\d))?"
 )
+# Matched against the lower-case sentence.
 COHORT_ORDINAL = re.compile(
-    r"\b(?:the\s+)?(?P<ord>"
-    + _ORD
-    + r")\s+(?:\((?:dose\s+)?cohort\)\s+)?"
-    + _COHORT_NOUN
-    + r"s?\b",
-    re.IGNORECASE,
+    r"\b(?P<ord>" + _ORD + r")\s+(?:\((?:dose\s+)?cohort\)\s+)?" + _COHORT_NOUN + r"s?\b",
 )
 COHORT_FIRST_N = re.compile(
     r"\bfirst\s+(?P<count>" + "|".join(_COUNT_WORDS) + r"|\d)\s+(?:dose\s+)?cohorts\b",
@@ -70,15 +68,19 @@ _DOSE_COHORT_AFTER = re.compile(
     r"\s*(?:\(\w+\)\s+)?(?:dose\s+)?(?:cohort|dosing\s+group)\b", re.IGNORECASE
 )
 
-_NAME = r"(?:[A-Z]{4,}-\d(?!\d)|[A-Z][a-z]+[A-Z][A-Za-z]*-[A-Z]{2,4}|[A-Z]{6,}(?:\s[1-9](?!\d))?)"
+_NAME = (
+    r"[A-Z](?<![A-Za-z0-9_][A-Z])"  # starts a word (see PHASE on why not "\b")
+    r"(?:[A-Z]{3,}-\d(?!\d)"  # ABILITY-1
+    r"|[a-z]+[A-Z][A-Za-z]*-[A-Z]{2,4}"  # ReSPECT-GBM
+    r"|[A-Z]{5,}(?:\s[1-9](?!\d))?)"  # TRILOGY 1, RECONNECT
+)
 # A name counts as a trial's when "trial" / "study" follows within a few words, or a phase
 # precedes it ("Phase 3 NEWTON 2 study", "ReSPECT-GBM Phase 2b dose expansion clinical trial").
-_NAMED_TRIAL = re.compile(
-    r"\b(?P<name>"
-    + _NAME
-    + r")\)?(?:\s+\([^)]{0,120}\))?(?:\s+[\w/-]+){0,6}?\s+(?:trials?|stud(?:y|ies)|program)\b"
-    r"|\b[Pp]hase\s[\w/]+\s+(?P<name2>" + _NAME + r")\b"
+TRIAL_NAME_CANDIDATE = re.compile(_NAME + r"\b")
+_TRIAL_AFTER = re.compile(
+    r"\)?(?:\s+\([^)]{0,120}\))?(?:\s+[\w/-]+){0,6}?\s+(?:trials?|stud(?:y|ies)|program)\b"
 )
+_PHASE_BEFORE = re.compile(r"\b[Pp]hase\s[\w/]+\s+$")
 
 
 def phase_label(match: re.Match[str]) -> str:
@@ -92,12 +94,17 @@ def phase_label(match: re.Match[str]) -> str:
 
 
 def find_phases(text: str) -> list[PhaseMention]:
+    if "hase" not in text:
+        return []
     return [PhaseMention(phase_label(m), m.start(), m.end()) for m in PHASE.finditer(text)]
 
 
 def find_cohorts(text: str, doses: list[DoseMention]) -> list[CohortMention]:
     """Cohorts named in ``text``; ``doses`` are the doses already found in it."""
     found: list[CohortMention] = []
+    lower = text.lower()
+    if "cohort" not in lower and "group" not in lower and "level" not in lower:
+        return found
     for match in COHORT_NUMBERED.finditer(text):
         first = int(match.group("n"))
         last = int(match.group("m")) if match.group("m") else first
@@ -111,17 +118,18 @@ def find_cohorts(text: str, doses: list[DoseMention]) -> list[CohortMention]:
         else:
             numbers = tuple(range(first, last + 1)) if 0 < last - first < 12 else (first,)
         found.append(CohortMention(numbers, None, match.start(), match.end()))
-    for match in COHORT_ORDINAL.finditer(text):
+    ordinals = any(word in lower for word in _ORDINAL_WORDS)
+    for match in COHORT_ORDINAL.finditer(lower) if ordinals else ():
         found.append(
             CohortMention(
                 (_ORDINAL_WORDS[match.group("ord").lower()],), None, match.start(), match.end()
             )
         )
-    for match in COHORT_FIRST_N.finditer(text):
+    for match in COHORT_FIRST_N.finditer(text) if "first" in lower else ():
         count = match.group("count").lower()
         n = _COUNT_WORDS.get(count) or int(count)
         found.append(CohortMention(tuple(range(1, n + 1)), None, match.start(), match.end()))
-    for match in COHORT_PARENTHESISED.finditer(text):
+    for match in COHORT_PARENTHESISED.finditer(text) if "(" in text else ():
         if not any(c.start <= match.start() < c.end for c in found):
             found.append(
                 CohortMention(
@@ -148,9 +156,14 @@ def find_cohorts(text: str, doses: list[DoseMention]) -> list[CohortMention]:
 
 def find_trial_names(text: str) -> list[str]:
     """Names of trials ("TRILOGY 1", "RECONNECT", "ABILITY-1") in ``text``."""
-    names = []
-    for match in _NAMED_TRIAL.finditer(text):
-        name = match.group("name") or match.group("name2")
-        if name:
-            names.append(re.sub(r"\s+", " ", name).upper())
+    names: list[str] = []
+    lower = text.lower()
+    if not any(w in lower for w in ("trial", "stud", "program", "phase")):
+        return names
+    for match in TRIAL_NAME_CANDIDATE.finditer(text):
+        named = _TRIAL_AFTER.match(text, match.end()) or _PHASE_BEFORE.search(
+            text, max(0, match.start() - 20), match.start()
+        )
+        if named:
+            names.append(re.sub(r"\s+", " ", match.group(0)).upper())
     return names

@@ -84,9 +84,15 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+# A number followed by something that could start a unit: sentences without one skip DOSE.
+_DOSE_HINT = re.compile(r"\d\s?(?:[mugnvkcixMUGNVKCIX^]|mc|thousand|million|billion)")
+
+
 def find_doses(text: str) -> list[DoseMention]:
     """Every dose in ``text`` (a normalised sentence), in order."""
-    found = []
+    found: list[DoseMention] = []
+    if not _DOSE_HINT.search(text):
+        return found
     for match in DOSE.finditer(text):
         unit = canonical_unit(match.group("unit"))
         if unit is None:
@@ -113,6 +119,9 @@ def find_doses(text: str) -> list[DoseMention]:
 
 def find_percents(text: str) -> list[PercentMention]:
     """Stated percentages, and multiples written as words ("double" = 100 %)."""
+    lower = text.lower()
+    if not any(w in lower for w in ("%", "percent", "per cent", "doubl", "tripl", "quadrupl")):
+        return []
     found = [
         PercentMention(_number(m.group("num")), m.start(), m.end()) for m in PERCENT.finditer(text)
     ]

@@ -19,6 +19,33 @@ MAX_TEXT_CHARS = 1_000_000
 MAX_SENTENCE_CHARS = 1_200
 
 
+def lower_case(text: str) -> str:
+    """``text`` lower-cased, character for character: the same length, so positions in it
+    are positions in ``text`` (a few characters, like "İ", lower-case to two)."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def lowered(source: str) -> str:
+    """A pattern source for lower-case text: its letters lower-cased, its escapes kept."""
+    out = []
+    index = 0
+    while index < len(source):
+        if source[index] == "\\" and index + 1 < len(source):
+            out.append(source[index : index + 2])
+            index += 2
+            continue
+        if source.startswith("(?P", index):  # a named group keeps its syntax
+            out.append("(?P")
+            index += 3
+            continue
+        out.append(source[index].lower())
+        index += 1
+    return "".join(out)
+
+
 def words(text: str) -> frozenset[str]:
     """A set of words written as one string, for readable word lists."""
     return frozenset(text.split())
@@ -95,21 +122,21 @@ _TRANSLATE = str.maketrans(
         "®": "",
         "©": "",
         "℠": "",
+        # "10⁶" reads as "106", the way copies that lost the superscript write it; the
+        # dose recogniser reads both as 10^6.
+        **{sup: str(digit) for digit, sup in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
     }
 )
 _MARKS = re.compile(r"\(\(?(?:TM|R)\)?\)|\((?:®|™)\)")
-_SUPERSCRIPT_POWER = re.compile(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_SPACES = re.compile(r"\s+")
 _DECIMAL_LINEBREAK = re.compile(r"(\d)\.[ \t]*\r?\n[ \t]*(\d)")
 
 
 def normalise(raw: str) -> str:
     """The form rules read: one line, plain punctuation, trademark marks removed."""
-    text = _DECIMAL_LINEBREAK.sub(r"\1.\2", raw)
-    text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), text)
-    text = _MARKS.sub("", text.translate(_TRANSLATE)).translate(_SUPERSCRIPTS)
-    return _SPACES.sub(" ", text).strip()
+    text = _DECIMAL_LINEBREAK.sub(r"\1.\2", raw) if "\n" in raw else raw
+    if "(" in text and ("TM" in text or "R)" in text or "™" in text or "®" in text):
+        text = _MARKS.sub("", text)
+    return " ".join(text.translate(_TRANSLATE).split())
 
 
 @dataclass(slots=True)
@@ -243,9 +270,11 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside one piece of a paragraph."""
     spans: list[tuple[int, int]] = []
     cursor = start
-    for sep in _INLINE_SEPARATOR.finditer(text, start, end):
-        spans.extend(_sentence_spans_plain(text, cursor, sep.start()))
-        cursor = sep.end()
+    piece = text[start:end]
+    if "–" in piece or "—" in piece or "•" in piece or "|" in piece or " - " in piece:
+        for sep in _INLINE_SEPARATOR.finditer(text, start, end):
+            spans.extend(_sentence_spans_plain(text, cursor, sep.start()))
+            cursor = sep.end()
     spans.extend(_sentence_spans_plain(text, cursor, end))
     return spans
 

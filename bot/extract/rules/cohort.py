@@ -19,8 +19,7 @@ from bot.extract.rules.vocabulary import HYPOTHETICAL, before, is_history, make,
 
 # "completion of Cohort 3", "completed the treatment of patients in cohort 1".
 COMPLETED_BEFORE_COHORT = re.compile(
-    r"\b(?:successful\s+)?complet(?:ion|ed|es|e)\s+(?:of\s+)?(?:the\s+)?(?:treatment\s+of\s+)?(?:patients\s+in\s+)?$",
-    re.I,
+    r"\b(?:successful\s+)?complet(?:ion|ed|es|e)\s+(?:of\s+)?(?:the\s+)?(?:treatment\s+of\s+)?(?:patients\s+in\s+)?$"
 )
 # "The first cohort, treated with the lowest dose, was completed".
 COMPLETED_AFTER_COHORT = phrases(
@@ -118,8 +117,8 @@ def _completions(doc: Document, view: View) -> Iterator[Finding]:
     if is_history(doc, view, 0):
         return
     for cohort in view.cohorts:
-        head = view.text[max(0, cohort.start - 60) : cohort.start]
-        tail = view.text[cohort.end : cohort.end + 60]
+        head = view.lower[max(0, cohort.start - 60) : cohort.start]
+        tail = view.lower[cohort.end : cohort.end + 60]
         lead_in = COMPLETED_BEFORE_COHORT.search(head)
         preamble = " ".join(head[: lead_in.start()].split()[-3:]) if lead_in else ""
         if (
@@ -132,8 +131,11 @@ def _completions(doc: Document, view: View) -> Iterator[Finding]:
         follow = COMPLETED_AFTER_COHORT.search(tail)
         if follow and "enrol" not in (head[-40:] + tail[: follow.start()]).lower():
             yield _completed(doc, view, cohort, cohort.start, None)
-    for match in DECLARED_SAFE.finditer(view.text):
-        if STATUS_SUMMARY.search(view.text) or HYPOTHETICAL.search(before(view, match.start(), 30)):
+    declared = "safe" in view.lower or "clear" in view.lower
+    for match in DECLARED_SAFE.finditer(view.lower) if declared else ():
+        if STATUS_SUMMARY.search(view.lower) or HYPOTHETICAL.search(
+            before(view, match.start(), 30)
+        ):
             continue
         cohorts = [c for c in view.cohorts if c.numbers or c.dose]
         doses = list(view.doses)
@@ -170,7 +172,7 @@ def _dose_near(doses: list[DoseMention], position: int) -> Dose | None:
 def _escalations(doc: Document, view: View) -> Iterator[Finding]:
     if is_history(doc, view, 0):
         return
-    for match in ESCALATE.finditer(view.text):
+    for match in ESCALATE.finditer(view.lower):
         start, end = match.span()
         if NOT_DECIDED.search(before(view, start, 40)):
             continue
@@ -215,7 +217,7 @@ def _escalations(doc: Document, view: View) -> Iterator[Finding]:
 def _stated_increases(doc: Document, view: View) -> Iterator[Finding]:
     """ "Cohort 4 patients will receive 31.25 mCi/m2, a 25 percent increase in the 25 mCi/m2
     dose from the third cohort": the new dose comes before the stated change."""
-    match = STATED_INCREASE.search(view.text)
+    match = STATED_INCREASE.search(view.lower)
     if match is None:
         return
     start = match.start()
@@ -261,22 +263,46 @@ def _stated_increases(doc: Document, view: View) -> Iterator[Finding]:
 
 
 def _recommended(doc: Document, view: View) -> Iterator[Finding]:
-    match = RECOMMENDED_DOSE.search(view.text)
+    match = RECOMMENDED_DOSE.search(view.lower)
     if match is None or HYPOTHETICAL.search(before(view, match.start(), 40)):
         return
     if re.search(r"\b(?:to|until|once)\s+(?:\w+\s+)?$", before(view, match.start(), 20)):
         return
     drug = doc.drug_near(view, match.start())
     dose = min(view.doses, key=lambda d: abs(d.start - match.end())).dose if view.doses else None
-    basis: DoseBasis = (
-        "MTD" if re.search(r"MTD|maximum\s+tolerated", match.group(0), re.I) else "RP2D"
-    )
+    basis: DoseBasis = "MTD" if re.search(r"mtd|maximum\s+tolerated", match.group(0)) else "RP2D"
     yield Finding(
         make(RecommendedDoseSet, doc, view, drug=doc.name(view, drug), dose=dose, basis=basis), view
     )
 
 
+# Words without which a rule cannot match: most sentences skip most rules.
+COMPLETION_WORDS = ("cohort", "group", "level", "safe", "clear")
+ESCALATION_WORDS = (
+    "escalat",
+    "proceed",
+    "progress",
+    "advance",
+    "mov",
+    "increas",
+    "step",
+    "percent",
+    "%",
+    "double",
+    "twice",
+    "triple",
+)
+RECOMMENDED_WORDS = ("recommended phase", "rp2d", "mtd", "maximum tolerated")
+
+
 def find(doc: Document, view: View) -> Iterator[Finding]:
-    yield from _completions(doc, view)
-    yield from _escalations(doc, view)
-    yield from _recommended(doc, view)
+    named = bool(view.cohorts or view.doses) and view.has_any(COMPLETION_WORDS)
+    cleared = "clear" in view.lower and view.has_any(
+        COMPLETION_WORDS[:3]
+    )  # "cleared the first dose level"
+    if named or cleared:
+        yield from _completions(doc, view)
+    if view.has_any(ESCALATION_WORDS) and view.has_any(("dose", "cohort", "level")):
+        yield from _escalations(doc, view)
+    if view.has_any(RECOMMENDED_WORDS):
+        yield from _recommended(doc, view)

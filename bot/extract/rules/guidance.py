@@ -26,7 +26,7 @@ from bot.extract.context import Document, View
 from bot.extract.model import PeriodMention
 from bot.extract.periods import direction as move_direction
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import FUTURE, NOT_TRIAL, make, phrases
+from bot.extract.rules.vocabulary import FUTURE, make, not_trial, phrases
 
 # -- milestones: (label, how releases name it), first match nearest the period wins --
 MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -88,15 +88,13 @@ MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # Initiation and completion are trial milestones only when a trial is in view.
 TRIAL_CONTEXT = re.compile(
-    r"\b(?:trials?|stud(?:y|ies)|phase|cohorts?|dosing|dose|patients?|portion|program|arm|part)\b",
-    re.I,
+    r"\b(?:trials?|stud(?:y|ies)|phase|cohorts?|dosing|dose|patients?|portion|program|arm|part)\b"
 )
 # Words that mark a period as the old guidance.
 OLD_PERIOD = re.compile(
     r"\b(?:rather\s+than|instead\s+of|previously|originally|formerly|had\s+(?:previously\s+)?"
     r"(?:disclosed|guided|expected|anticipated|planned|announced)|called\s+for|prior\s+guidance|"
-    r"(?:moved|shifted|changed|postponed|delayed)\s+from)\b[^;]{0,90}$",
-    re.I,
+    r"(?:moved|shifted|changed|postponed|delayed)\s+from)\b[^;]{0,90}$"
 )
 ASPIRATION = phrases(r"striv\w+", r"hop(?:e|es|ing)\s+to")
 REAFFIRMED = phrases(
@@ -110,8 +108,7 @@ REAFFIRMED = phrases(
 )
 # Past tense right before the period: "was completed in July".
 DONE_BEFORE_PERIOD = re.compile(
-    r"\b(?:was|were|has\s+been|have\s+been|had\s+been)\s+\w+ed\s+(?:in|during|on|by)\s+(?:the\s+)?$",
-    re.I,
+    r"\b(?:was|were|has\s+been|have\s+been|had\s+been)\s+\w+ed\s+(?:in|during|on|by)\s+(?:the\s+)?$"
 )
 
 # -- moves: where "brought forward", "postponed" … are read ----------------------------
@@ -238,7 +235,7 @@ def _windows(view: View) -> list[tuple[PeriodMention, int, int]]:
 
 
 def _is_old(view: View, mention: PeriodMention) -> bool:
-    return bool(OLD_PERIOD.search(view.text[max(0, mention.start - 120) : mention.start]))
+    return bool(OLD_PERIOD.search(view.lower[max(0, mention.start - 120) : mention.start]))
 
 
 def _drug(doc: Document, view: View, mention: PeriodMention) -> list[str | None]:
@@ -258,13 +255,13 @@ def _guidance_periods(
     for mention, start, end in _windows(view):
         if mention.past or _is_old(view, mention):
             continue
-        if DONE_BEFORE_PERIOD.search(view.text[max(0, mention.start - 60) : mention.start]):
+        if DONE_BEFORE_PERIOD.search(view.lower[max(0, mention.start - 60) : mention.start]):
             continue
-        found = _milestone(view.text, start, end, prefer_end=True)
+        found = _milestone(view.lower, start, end, prefer_end=True)
         if found is not None:
             # What the milestone is about: from a little before it to the period.
-            about = view.text[max(start, found[1] - 40) : mention.end]
-            if NOT_TRIAL.search(about) or ASPIRATION.search(about):
+            about = view.lower[max(start, found[1] - 40) : mention.end]
+            if not_trial(about) or ASPIRATION.search(about):
                 continue
         else:
             # "In the second half of 2024, we expect to …": a period opening its clause.
@@ -272,17 +269,20 @@ def _guidance_periods(
                 continue
             right = min(len(view.text), mention.end + 100)
             nxt = next((p.start for p in view.periods if p.start >= mention.end), right)
-            found = _milestone(view.text, mention.end, min(right, nxt), prefer_end=False)
-            if found is None or NOT_TRIAL.search(view.text[mention.end : min(right, nxt)]):
+            found = _milestone(view.lower, mention.end, min(right, nxt), prefer_end=False)
+            if found is None or not_trial(view.lower[mention.end : min(right, nxt)]):
                 continue
-        if not (FUTURE.search(view.text, 0, mention.end + 60)):
+        if not (FUTURE.search(view.lower, 0, mention.end + 60)):
             continue
         yield mention, found[0], (start, mention.end)
 
 
-def _moves(doc: Document, view: View) -> tuple[list[Finding], set[int]]:
+Piece = tuple[PeriodMention, str, tuple[int, int]]
+
+
+def _moves(doc: Document, view: View, pieces: list[Piece]) -> tuple[list[Finding], set[int]]:
     """GuidanceMoved events of a sentence, and the positions of the periods they used."""
-    text = view.text
+    text = view.lower
     if PAST_DELAY.search(text):
         return [], set()
     stated: Direction | None = None
@@ -296,7 +296,7 @@ def _moves(doc: Document, view: View) -> tuple[list[Finding], set[int]]:
     previous = old[0].period if old else None
     findings: list[Finding] = []
     used: set[int] = set()
-    for mention, label, window in _guidance_periods(doc, view):
+    for mention, label, window in pieces:
         moved: Direction | None = stated
         if previous is not None:
             computed = move_direction(previous, mention.period)
@@ -322,12 +322,7 @@ def _moves(doc: Document, view: View) -> tuple[list[Finding], set[int]]:
                     view,
                 )
             )
-    if (
-        not findings
-        and stated == "later"
-        and FUTURE_FRAME.search(text)
-        and not NOT_TRIAL.search(text)
-    ):
+    if not findings and stated == "later" and FUTURE_FRAME.search(text) and not not_trial(text):
         found = _milestone(text, 0, len(text), prefer_end=False)
         if found is not None and found[0] != "completion":
             previous = previous or _previous_in_neighbours(doc, view)
@@ -359,9 +354,9 @@ def _previous_in_neighbours(doc: Document, view: View) -> Period | None:
     return None
 
 
-def _issued(doc: Document, view: View, used: set[int]) -> Iterator[Finding]:
-    reaffirmed = bool(REAFFIRMED.search(view.text))
-    for mention, label, window in _guidance_periods(doc, view):
+def _issued(doc: Document, view: View, pieces: list[Piece], used: set[int]) -> Iterator[Finding]:
+    reaffirmed = bool(REAFFIRMED.search(view.lower))
+    for mention, label, window in pieces:
         if mention.start in used:
             continue
         for key in _drug(doc, view, mention):
@@ -383,16 +378,16 @@ def _issued(doc: Document, view: View, used: set[int]) -> Iterator[Finding]:
 def _achieved(doc: Document, view: View) -> Iterator[Finding]:
     versus: VersusGuidance | None = None
     for pattern, value in ((AHEAD, "ahead"), (ON_TIME, "on_time"), (LATE, "late")):
-        match = pattern.search(view.text)
+        match = pattern.search(view.lower)
         if match:
             versus = value  # type: ignore[assignment]
             break
     if versus is None or match is None:
         return
-    achieved = ACHIEVED.search(view.text)
+    achieved = ACHIEVED.search(view.lower)
     if achieved is None:
         return
-    if versus != "late" and FUTURE_FRAME.search(view.text[: match.start()]):
+    if versus != "late" and FUTURE_FRAME.search(view.lower[: match.start()]):
         return
     guided = next((m.period for m in view.periods if m.start > match.start()), None)
     drug = doc.drug_near(view, achieved.start())
@@ -413,13 +408,50 @@ def _achieved(doc: Document, view: View) -> Iterator[Finding]:
     )
 
 
+# Words without which a milestone reached against guidance cannot be read.
+ACHIEVED_WORDS = (
+    "ahead",
+    "earlier than",
+    "faster than",
+    "on schedule",
+    "on time",
+    "as planned",
+    "as scheduled",
+    "as guided",
+    "in line with",
+    "behind schedule",
+    "later than",
+    "delay",
+)
+MOVE_WORDS = ("delay", "postpon", "defer", "push", "slip", "later than", "revis", "behind")
+MOVE_SOMEHOW_WORDS = (
+    "brought forward",
+    "pulled",
+    "moved up",
+    "accelerat",
+    "earlier than",
+    "now ",
+    "rather than",
+    "instead of",
+    "updated",
+    "new guidance",
+    "new timeline",
+)
+
+
 def find(doc: Document, view: View) -> Iterator[Finding]:
-    moved, used = _moves(doc, view)
-    yield from moved
-    yield from _issued(doc, view, used)
-    yield from _achieved(doc, view)
+    used: set[int] = set()
+    pieces = list(_guidance_periods(doc, view)) if view.periods else []
+    if (pieces and view.has_any(MOVE_WORDS + MOVE_SOMEHOW_WORDS)) or view.has_any(MOVE_WORDS):
+        moved, used = _moves(doc, view, pieces)
+        yield from moved
+    if pieces:
+        yield from _issued(doc, view, pieces, used)
+    if view.has_any(ACHIEVED_WORDS):
+        yield from _achieved(doc, view)
 
 
 def find_issued_only(doc: Document, view: View) -> Iterator[Finding]:
     """Guidance in "About" sections: a dated plan there is still the company's word."""
-    yield from _issued(doc, view, set())
+    if view.periods:
+        yield from _issued(doc, view, list(_guidance_periods(doc, view)), set())

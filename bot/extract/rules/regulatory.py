@@ -16,7 +16,7 @@ from bot.events.trial import (
 )
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import before, is_history, make, phrases
+from bot.extract.rules.vocabulary import before, is_history, lower_pattern, make, phrases
 
 # -- designations ------------------------------------------------------------------
 DESIGNATIONS: tuple[tuple[str, str], ...] = (
@@ -30,12 +30,11 @@ DESIGNATIONS: tuple[tuple[str, str], ...] = (
     ("QIDP", r"qualified\s+infectious\s+disease\s+product|QIDP"),
     ("accelerated approval", r"accelerated\s+approval"),
 )
-DESIGNATION = re.compile(
+DESIGNATION = lower_pattern(
     r"\b(?P<name>"
     + "|".join(f"(?:{p})" for _, p in DESIGNATIONS)
     + r")\b[\"']?\s*(?:\([A-Z]+\)\s*)?"
-    r"(?P<noun>designations?|status)?",
-    re.IGNORECASE,
+    r"(?P<noun>designations?|status)?"
 )
 GRANTED = phrases(
     r"grant(?:s|ed)?",
@@ -209,7 +208,7 @@ def _authority(view: View) -> str | None:
 
 
 def _designations(doc: Document, view: View) -> Iterator[Finding]:
-    for match in DESIGNATION.finditer(view.text):
+    for match in DESIGNATION.finditer(view.lower):
         name = match.group("name").lower()
         canonical = next(c for c, p in DESIGNATIONS if re.fullmatch(p, name, re.I))
         if match.group("noun") is None and canonical not in (
@@ -218,12 +217,12 @@ def _designations(doc: Document, view: View) -> Iterator[Finding]:
             "accelerated approval",
         ):
             continue
-        clause = view.text[max(0, match.start() - 120) : match.end() + 60]
+        clause = view.lower[max(0, match.start() - 120) : match.end() + 60]
         if not GRANTED.search(clause) or NOT_GRANTED.search(
-            view.text[max(0, match.start() - 80) : match.end() + 20]
+            view.lower[max(0, match.start() - 80) : match.end() + 20]
         ):
             continue
-        if view.section not in ("title", "headline", "lead") and not NEWS.search(view.text):
+        if view.section not in ("title", "headline", "lead") and not NEWS.search(view.lower):
             continue  # a designation restated from the past
         if is_history(doc, view, match.start()):
             continue
@@ -243,11 +242,11 @@ def _designations(doc: Document, view: View) -> Iterator[Finding]:
 
 
 def _cleared(doc: Document, view: View) -> Iterator[Finding]:
-    match = CLEARED.search(view.text)
+    match = CLEARED.search(view.lower)
     if match is None:
         return
     if NOT_CLEARED.search(before(view, match.start(), 40)) or CLEARED_OBJECT_NOT_TRIAL.search(
-        view.text, match.start(), match.end() + 40
+        view.lower, match.start(), match.end() + 40
     ):
         return
     if is_history(doc, view, match.start()):
@@ -270,7 +269,7 @@ def _cleared(doc: Document, view: View) -> Iterator[Finding]:
 
 def _holds(doc: Document, view: View) -> Iterator[Finding]:
     for action, pattern in HOLD:
-        match = pattern.search(view.text)
+        match = pattern.search(view.lower)
         if (
             match is None
             or NOT_HOLD.search(before(view, match.start(), 40))
@@ -296,14 +295,14 @@ def _holds(doc: Document, view: View) -> Iterator[Finding]:
 
 def _filings(doc: Document, view: View) -> Iterator[Finding]:
     for action, pattern in FILING_ACTIONS:
-        match = pattern.search(view.text)
+        match = pattern.search(view.lower)
         if match is None:
             continue
         if NOT_FILED.search(before(view, match.start(), 40)) or is_history(
             doc, view, match.start()
         ):
             continue
-        named = _FILING_NAME.search(match.group(0))
+        named = _FILING_NAME.search(view.text[match.start() : match.end()])
         filing = named.lastgroup if named else None
         drug = doc.drug_near(view, match.end())
         yield Finding(
@@ -315,8 +314,39 @@ def _filings(doc: Document, view: View) -> Iterator[Finding]:
         return
 
 
+# Words without which a rule cannot match: most sentences skip most rules.
+DESIGNATION_WORDS = (
+    "designat",
+    "status",
+    "priority review",
+    "breakthrough",
+    "accelerated approval",
+)
+CLEARED_WORDS = (
+    "clear",
+    "proceed",
+    "authori",
+    "approv",
+    "permission",
+    "green light",
+    "may initiate",
+    "can initiate",
+    "may begin",
+    "can begin",
+    "may commence",
+    "may start",
+    "acceptance of",
+)
+HOLD_WORDS = ("hold",)
+FILING_WORDS = ("applicat", "bla", "nda", "maa", "submission", "complete response", "refus", "nds")
+
+
 def find(doc: Document, view: View) -> Iterator[Finding]:
-    yield from _designations(doc, view)
-    yield from _cleared(doc, view)
-    yield from _holds(doc, view)
-    yield from _filings(doc, view)
+    if view.has_any(DESIGNATION_WORDS):
+        yield from _designations(doc, view)
+    if view.has_any(CLEARED_WORDS):
+        yield from _cleared(doc, view)
+    if view.has_any(HOLD_WORDS):
+        yield from _holds(doc, view)
+    if view.has_any(FILING_WORDS):
+        yield from _filings(doc, view)

@@ -40,9 +40,9 @@ FIRST_PATIENT_DOSED = phrases(
 )
 # What started, nearest first: a cohort (read by the cohort recogniser), a part of a
 # trial, the trial itself, or dosing.
-PART = re.compile(r"\b(?:arm|portion|part|stage|segment)\b", re.I)
-TRIAL = re.compile(r"\b(?:trials?|stud(?:y|ies)|program)\b", re.I)
-DOSING = re.compile(r"\bdosing\b", re.I)
+PART = re.compile(r"\b(?:arm|portion|part|stage|segment)\b")
+TRIAL = re.compile(r"\b(?:trials?|stud(?:y|ies)|program)\b")
+DOSING = re.compile(r"\bdosing\b")
 # Words just before a trigger that say it has not happened (yet).
 NOT_YET = phrases(
     r"to",
@@ -83,11 +83,11 @@ NOT_YET = phrases(
 )
 # "first patient dosed" without "has been" is a headline's grammar; in running text it is
 # a description ("the first patient treated in that trial received …").
-HEADLINE_GRAMMAR = re.compile(r"(?:^|announc\w*\s+(?:that\s+)?(?:the\s+)?)$", re.I)
+HEADLINE_GRAMMAR = re.compile(r"(?:^|announc\w*\s+(?:that\s+)?(?:the\s+)?)$")
 _NO_AUXILIARY = re.compile(
-    r"(?:patient|subject|participant|volunteer)s?\s+(?:dosed|treated|randomi[sz]ed|infused)", re.I
+    r"(?:patient|subject|participant|volunteer)s?\s+(?:dosed|treated|randomi[sz]ed|infused)"
 )
-RELATIVE = re.compile(r"\b(?:that|which|who)$", re.I)
+RELATIVE = re.compile(r"\b(?:that|which|who)$")
 # A noun ("initiation of X") followed by an expectation is guidance, not news.
 EXPECTED_AFTER = phrases(
     r"(?:is|are)\s+(?:now\s+)?(?:expected|anticipated|planned|scheduled|slated|projected|targeted)",
@@ -95,17 +95,17 @@ EXPECTED_AFTER = phrases(
     r"(?:is|are)\s+to\s+(?:occur|begin|take)",
     r"on\s+track",
 )
-STARTED_AT = re.compile(r"^\s*at\b", re.I)
+STARTED_AT = re.compile(r"\s*at\b")
 
 
 def _words_before(view: View, position: int, count: int = 4) -> str:
-    return " ".join(view.text[:position].split()[-count:])
+    return " ".join(view.lower[max(0, position - 80) : position].split()[-count:])
 
 
 def _predicate_window(view: View, end: int) -> str:
     """The words after "initiation of X" up to a comma or a relative clause: where
     "is expected" or "will" would say the start has not happened."""
-    window = view.text[end : end + 100]
+    window = view.lower[end : end + 100]
     cut = re.search(r",|\b(?:which|who|whom|where|in\s+which|that)\b", window)
     return window[: cut.start()] if cut else window
 
@@ -119,7 +119,7 @@ def _not_yet(view: View, start: int) -> bool:
 def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] | None:
     """The nearest thing that started ("cohort", "part", "trial", "dosing") and where."""
     if forward:
-        window_start, window_end = end, min(len(view.text), end + 110)
+        window_start, window_end = end, min(len(view.lower), end + 110)
     else:
         window_start, window_end = max(0, start - 110), start
     found: list[tuple[int, str, int]] = []
@@ -127,12 +127,10 @@ def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] 
         if window_start <= cohort.start < window_end:
             found.append((cohort.start, "cohort", cohort.start))
     for kind, pattern in (("part", PART), ("trial", TRIAL), ("dosing", DOSING)):
-        for match in pattern.finditer(view.text, window_start, window_end):
+        for match in pattern.finditer(view.lower, window_start, window_end):
             found.append((match.start(), kind, match.start()))
-    if re.search(
-        r"\b(?:this|the)\s+(?:dose\s+)?cohort\b", view.text[window_start:window_end], re.I
-    ):
-        spot = view.text.lower().find("cohort", window_start, window_end)
+    if re.search(r"\b(?:this|the)\s+(?:dose\s+)?cohort\b", view.lower[window_start:window_end]):
+        spot = view.lower.find("cohort", window_start, window_end)
         found.append((spot, "this-cohort", spot))
     if not found:
         return None
@@ -149,7 +147,7 @@ def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] 
 def _arm(view: View, position: int) -> str | None:
     match = re.search(
         r"((?:[\w-]+\s+){0,2})(?:arm|portion|part|stage|segment)\b",
-        view.text[position - 40 : position + 20],
+        view.text[max(0, position - 40) : position + 20],
         re.I,
     )
     return (match.group(0).strip() if match else None) or None
@@ -212,8 +210,27 @@ def _cohort(
     )
 
 
+# Words without which nothing here can match: most sentences skip the rule.
+START_WORDS = (
+    "initiat",
+    "commenc",
+    "start",
+    "launch",
+    "began",
+    "begun",
+    "begin",
+    "underway",
+    "under way",
+    "open for",
+    "first",
+    "dosing",
+)
+
+
 def find(doc: Document, view: View) -> Iterator[Finding]:
-    for match in STARTED_OBJECT_AFTER.finditer(view.text):
+    if not view.has_any(START_WORDS):
+        return
+    for match in STARTED_OBJECT_AFTER.finditer(view.lower):
         start, end = match.span()
         if _not_yet(view, start) or is_history(doc, view, start):
             continue
@@ -222,22 +239,22 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
         )
         if noun and EXPECTED_AFTER.search(_predicate_window(view, end)):
             continue
-        if STARTED_AT.match(view.text, end):
+        if STARTED_AT.match(view.lower, end):
             continue  # "started at a 120 mg/m2 dose" gives the starting dose
         yield from _started(doc, view, start, end, forward=True)
-    for match in STARTED_OBJECT_BEFORE.finditer(view.text):
+    for match in STARTED_OBJECT_BEFORE.finditer(view.lower):
         start, end = match.span()
         if NEGATION.search(_words_before(view, start, 3)) or _not_yet(view, start):
             continue
         if is_history(doc, view, start):
             continue
         yield from _started(doc, view, start, end, forward=False)
-    for match in FIRST_PATIENT_DOSED.finditer(view.text):
+    for match in FIRST_PATIENT_DOSED.finditer(view.lower):
         start, end = match.span()
         if _not_yet(view, start) or is_history(doc, view, start):
             continue
         headline_grammar = view.section in ("title", "headline") or HEADLINE_GRAMMAR.search(
-            view.text[max(0, start - 40) : start]
+            view.lower[max(0, start - 40) : start]
         )
         if _NO_AUXILIARY.search(match.group(0)) and not headline_grammar:
             continue

@@ -47,7 +47,7 @@ ENROLLMENT_NOT_NEWS = phrases(
 )
 # Unnumbered cohorts that are a whole trial's dataset ("the registration cohort").
 TRIAL_LEVEL_COHORT = re.compile(
-    r"\b(?:registration|registrational|pivotal|expansion|confirmatory)\s+cohort\b", re.I
+    r"\b(?:registration|registrational|pivotal|expansion|confirmatory)\s+cohort\b"
 )
 
 _DATA_ADJECTIVES = (
@@ -110,7 +110,7 @@ ENDPOINT = re.compile(
     r"|(?:ORR|overall\s+response\s+rate|objective\s+response\s+rate)\s+(?:\([A-Z]+\)\s+)?of\s+(?:at\s+least\s+)?\d+(?:\.\d+)?%",
     re.I,
 )
-TRIAL_WORDS = re.compile(r"\b(?:trials?|stud(?:y|ies)|patients|subjects|cohorts?|phase)\b", re.I)
+TRIAL_WORDS = re.compile(r"\b(?:trials?|stud(?:y|ies)|patients|subjects|cohorts?|phase)\b")
 
 DISCONTINUED = phrases(
     r"discontinu(?:e|es|ed|ing)\s+(?:[\w()™®,-]+\s+){0,6}?(?:trials?|stud(?:y|ies)|development|program|phase)",
@@ -131,20 +131,19 @@ DISCONTINUED_NOT_NEWS = phrases(
     r"treatment\s+discontinu\w*",
 )
 REASON = re.compile(
-    r"\b(?:due\s+to|for|because\s+of|following)\s+(futility|safety\s+concerns?|lack\s+of\s+efficacy|strategic\s+reasons|business\s+reasons)",
-    re.I,
+    r"\b(?:due\s+to|for|because\s+of|following)\s+(futility|safety\s+concerns?|lack\s+of\s+efficacy|strategic\s+reasons|business\s+reasons)"
 )
 
 
 def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
-    for match in ENROLLMENT_COMPLETED.finditer(view.text):
+    for match in ENROLLMENT_COMPLETED.finditer(view.lower):
         start, end = match.span()
-        local = view.text[max(0, start - 60) : end + 40]
+        local = view.lower[max(0, start - 60) : end + 40]
         if ENROLLMENT_NOT_NEWS.search(local) or is_history(doc, view, start):
             continue
         drug = doc.drug_near(view, start)
         cohorts = [c for c in view.cohorts if abs(c.start - start) < 120]
-        if cohorts and not TRIAL_LEVEL_COHORT.search(view.text):
+        if cohorts and not TRIAL_LEVEL_COHORT.search(view.lower):
             cohort = min(cohorts, key=lambda c: abs(c.start - start))
             number = cohort.numbers[-1] if cohort.numbers else None
             dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
@@ -162,7 +161,7 @@ def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
                 view,
                 phase.explicit,
             )
-        elif re.search(r"\bcohort\b", view.text, re.I) and not TRIAL_LEVEL_COHORT.search(view.text):
+        elif re.search(r"\bcohort\b", view.lower) and not TRIAL_LEVEL_COHORT.search(view.lower):
             continue  # a population cohort of a trial ("the NSCLC cohort"), not the trial
         else:
             phase = doc.phase_near(view, start, drug)
@@ -173,12 +172,34 @@ def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
             )
 
 
+# Verbs without which DATA_REPORTED cannot match.
+DATA_VERBS = (
+    "announc",
+    "report",
+    "present",
+    "shar",
+    "unveil",
+    "demonstrat",
+    "evaluation",
+    "analysis",
+    "met ",
+    "achiev",
+    "meet",
+    "miss",
+    "suggest",
+    "show",
+    "indicat",
+)
+
+
 def _data(doc: Document, view: View) -> Iterator[Finding]:
-    match = DATA_REPORTED.search(view.text)
-    if match is None or DATA_NOT_NEWS.search(view.text) or is_history(doc, view, match.start()):
+    if not view.has_any(DATA_VERBS):
+        return
+    match = DATA_REPORTED.search(view.lower)
+    if match is None or DATA_NOT_NEWS.search(view.lower) or is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
-    if not TRIAL_WORDS.search(view.text) and not view.drugs:
+    if not TRIAL_WORDS.search(view.lower) and not view.drugs:
         return
     lowered = view.lower
     kind = next((k for word, k in _KINDS if word in lowered), None)
@@ -201,19 +222,19 @@ def _data(doc: Document, view: View) -> Iterator[Finding]:
 
 
 def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
-    match = DISCONTINUED.search(view.text)
+    match = DISCONTINUED.search(view.lower)
     if match is None or DISCONTINUED_NOT_NEWS.search(before(view, match.start(), 50)):
         return
     if is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
     phase = doc.phase_near(view, match.end(), drug)
-    if re.search(r"\b(?:development|program)\b", match.group(0), re.I):
+    if re.search(r"\b(?:development|program)\b", match.group(0)):
         # a drug's development stopped: a phase only when the sentence names one
         low, high = view.clause(match.start())
         if not any(low <= p.start < high for p in view.phases):
             phase = Phase(None, True)
-    reason = REASON.search(view.text)
+    reason = REASON.search(view.lower)
     yield Finding(
         make(
             TrialDiscontinued,
@@ -228,7 +249,25 @@ def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
     )
 
 
+# Words without which a rule cannot match: most sentences skip most rules.
+ENROLLMENT_WORDS = ("enrol", "recruit")
+DATA_WORDS = (
+    "data",
+    "result",
+    "finding",
+    "readout",
+    "update",
+    "demonstrat",
+    "endpoint",
+    "objective",
+)
+DISCONTINUED_WORDS = ("discontinu", "terminat", "halt", "stop", "closing", "futility")
+
+
 def find(doc: Document, view: View) -> Iterator[Finding]:
-    yield from _enrollment(doc, view)
-    yield from _data(doc, view)
-    yield from _discontinued(doc, view)
+    if view.has_any(ENROLLMENT_WORDS):
+        yield from _enrollment(doc, view)
+    if view.has_any(DATA_WORDS):
+        yield from _data(doc, view)
+    if view.has_any(DISCONTINUED_WORDS):
+        yield from _discontinued(doc, view)

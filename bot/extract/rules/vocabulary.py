@@ -11,13 +11,21 @@ from typing import TypeVar
 from bot.events.trial import TrialEvent
 from bot.extract.context import Document, View
 from bot.extract.model import EXTRACTOR_VERSION
+from bot.extract.text import lower_case, lowered
 
 E = TypeVar("E", bound=TrialEvent)
 
 
 def phrases(*alternatives: str) -> re.Pattern[str]:
-    """One case-insensitive pattern for any of the phrases (each may use regex syntax)."""
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+    """One pattern for any of the phrases (each may use regex syntax), to be matched
+    against a sentence's lower-case form (``View.lower``): case-sensitive matching on
+    lower-cased text is several times faster than IGNORECASE."""
+    return re.compile(r"\b(?:" + lowered("|".join(alternatives)) + r")\b")
+
+
+def lower_pattern(source: str) -> re.Pattern[str]:
+    """Like ``phrases`` for a single pattern with no word boundaries added."""
+    return re.compile(lowered(source))
 
 
 # Expectation: the sentence speaks of what is to come.
@@ -88,6 +96,7 @@ HISTORY = phrases(
     r"earlier\s+this\s+year",
     r"last\s+year",
 )
+HISTORY_WORDS = ("announced", "reported", "disclosed", "earlier this year", "last year")
 NEGATION = phrases(r"not", r"no", r"never", r"yet\s+to", r"neither", r"nor", r"without")
 # Sentences about money, deals, products and places, not about trials.
 NOT_TRIAL = phrases(
@@ -132,17 +141,65 @@ NOT_TRIAL = phrases(
 )
 
 
+# Words without which NOT_TRIAL cannot match: most windows skip the pattern.
+NOT_TRIAL_WORDS = (
+    "cash",
+    "runway",
+    "revenue",
+    "ebitda",
+    "earning",
+    "financ",
+    "net income",
+    "net loss",
+    "profit",
+    "dividend",
+    "offering",
+    "placement",
+    "proceeds",
+    "transaction",
+    "merger",
+    "acquisition",
+    "close on",
+    "launch",
+    "commercial",
+    "manufactur",
+    "gmp",
+    "batch",
+    "ship",
+    "suppl",
+    "candidate",
+    "select",
+    "preclinical",
+    "pre-clinical",
+    "ind-enabling",
+    "conference call",
+    "webcast",
+    "patent",
+    "exclusivity",
+    "investor day",
+    "site",
+)
+
+
+def not_trial(text: str) -> bool:
+    """Whether ``text`` is about money, deals, products or places (NOT_TRIAL)."""
+    lower = lower_case(text)
+    return any(word in lower for word in NOT_TRIAL_WORDS) and bool(NOT_TRIAL.search(lower))
+
+
 def before(view: View, position: int, chars: int = 60) -> str:
-    return view.text[max(0, position - chars) : position]
+    """The lower-case text just before ``position``, for ``phrases`` patterns."""
+    return view.lower[max(0, position - chars) : position]
 
 
 def after(view: View, position: int, chars: int = 80) -> str:
-    return view.text[position : position + chars]
+    """The lower-case text just after ``position``, for ``phrases`` patterns."""
+    return view.lower[position : position + chars]
 
 
 def is_history(doc: Document, view: View, position: int) -> bool:
     """The trigger restates old news: "as announced on …", or a date months back."""
-    if HISTORY.search(view.text):
+    if view.has_any(HISTORY_WORDS) and HISTORY.search(view.lower):
         return True
     published = doc.release.published
     if published is None:

@@ -1,0 +1,186 @@
+"""Arbitrary text never breaks the extractor, and its work grows with the text, not faster.
+
+The work bound is counted, not timed: the rules run once per sentence, every
+sentence is at most MAX_SENTENCE_CHARS long, the sentences cover the text
+without repeating it, and a release's drug lexicon (the one pattern matched in
+every sentence) has at most MAX_DRUG_NAMES names. So the work per KB is bounded
+whatever the input. A wall-clock check on a large input backs this up with a
+very generous margin.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.events.trial import TrialEvent
+from bot.extract import extract, to_corpus
+from bot.extract.context import read
+from bot.extract.drugs import MAX_DRUG_NAMES
+from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, segment
+from tests.extract.support import release
+from tests.extract.test_fixtures import FIXTURES
+
+# Words and marks from the rules' own tables, so random text reaches deep into them.
+VOCABULARY = [
+    "Phase 1",
+    "Phase IIa",
+    "Phase 1b/2",
+    "Cohort 4",
+    "the fourth cohort",
+    "31.25 mCi/m²",
+    "25mCi/m 2",
+    "0.3 mg/kg",
+    "100 mg BID",
+    "1.5 x 10^6 cells/kg",
+    "3.3 x 105",
+    "%",
+    "percent",
+    "increase",
+    "double the dose",
+    "expects",
+    "to initiate",
+    "in the second quarter of 2017",
+    "1H18",
+    "mid-2018",
+    "by year-end",
+    "this quarter",
+    "later this year",
+    "brought forward",
+    "postponed",
+    "delayed until calendar Q3, 2020",
+    "rather than",
+    "ahead of guidance",
+    "remains on track",
+    "first patient",
+    "dosed",
+    "enrollment",
+    "completed",
+    "initiated",
+    "FDA",
+    "clinical hold",
+    "lifted",
+    "Orphan Drug",
+    "designation",
+    "granted",
+    "BLA",
+    "accepted",
+    "PDUFA",
+    "CLR 131",
+    "CLR-131",
+    "ABC-1234",
+    "Zygel™",
+    "cosibelimab",
+    "rhenium (186Re) x",
+    "(GLOBE NEWSWIRE) --",
+    "MADISON, Wis., Feb. 22, 2017",
+    "About",
+    "Forward-Looking Statements",
+    "\n",
+    "\n\n",
+    " - ",
+    "•",
+    "|",
+    ";",
+    ":",
+    ".",
+    ",",
+    "(",
+    ")",
+    "“",
+    "”",
+    "#CLRB",
+    "$CLRB",
+    "<p>",
+    "</p>",
+    "<br/>",
+    "&amp;",
+    "<script>",
+    "\u00a0",
+    "\u200b",
+    "ﬁ",
+    "𝔘",
+    "é",
+    "中文",
+]
+vocabulary_text = st.lists(st.sampled_from(VOCABULARY), max_size=200).map(" ".join)
+any_text = st.one_of(st.text(max_size=3000), vocabulary_text)
+
+
+def check(events: list[TrialEvent], text: str) -> None:
+    for event in events:
+        to_corpus(event)  # renders
+        evidence = event.evidence
+        if evidence.source == "text":
+            assert text[evidence.start : evidence.end] == evidence.sentence
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=any_text, title=st.text(max_size=200), published=st.none() | st.dates())
+def test_any_text_never_raises(text: str, title: str, published: date | None) -> None:
+    check(extract(release(text, title=title, published=published)), text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tags=st.lists(st.sampled_from(["div", "p", "span", "a", "table", "td", "b"]), max_size=30),
+    body=vocabulary_text,
+)
+def test_html_fragments_never_raise(tags: list[str], body: str) -> None:
+    text = (
+        "".join(f'<{t} class="x">' for t in tags)
+        + body
+        + "".join(f"</{t}>" for t in reversed(tags))
+    )
+    check(extract(release(text)), text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=any_text)
+def test_work_is_bounded_per_sentence(text: str) -> None:
+    sentences = segment(text)
+    assert all(len(s.raw) <= MAX_SENTENCE_CHARS for s in sentences)
+    spans = sorted((s.start, s.end) for s in sentences)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
+    assert sum(e - s for s, e in spans) <= len(text)
+    assert len(read(release(text)).lexicon.keys) <= MAX_DRUG_NAMES * 2  # names and aliases
+
+
+def test_a_catalogue_of_codes_keeps_the_lexicon_small() -> None:
+    text = " ".join(f"Phase 1 trial of AB-{n} in patients." for n in range(1000, 6000))
+    document = read(release(text))
+    assert len(document.lexicon.display) <= MAX_DRUG_NAMES * 2
+
+
+def test_huge_input_is_cut_and_stays_fast() -> None:
+    seed = (FIXTURES / "000_cellectar_clr131_cohort4_initiated.txt").read_text(encoding="utf-8")
+    text = seed * 250  # about 2 MB
+    started = time.process_time()
+    events = extract(release(text))
+    elapsed = time.process_time() - started
+    assert events
+    assert max(e.evidence.end for e in events) <= MAX_TEXT_CHARS
+    # MAX_TEXT_CHARS is 1 MB, a typical release runs at 3 ms per 8 KB: 20 s is ~50x slack.
+    assert elapsed < 20
+
+
+def test_pathological_runs() -> None:
+    for text in (
+        "a" * 200_000,
+        " " * 200_000,
+        "\n" * 100_000,
+        "1" * 100_000,
+        "Phase " * 30_000,
+        "x 10 " * 30_000,
+        "((((" * 30_000,
+        "CLR-" * 30_000,
+        "Cohort 4 " * 20_000,
+        "in the second quarter of " * 10_000,
+    ):
+        started = time.process_time()
+        extract(release(text))
+        assert time.process_time() - started < 20, text[:20]
