@@ -35,9 +35,7 @@ class ConcurrencyError(EventLogError):
     """The stream moved on since the caller read it: re-read, decide again, retry."""
 
     def __init__(self, stream: str, expected: int, actual: int) -> None:
-        super().__init__(
-            f"stream {stream!r} is at version {actual}, not the expected {expected}"
-        )
+        super().__init__(f"stream {stream!r} is at version {actual}, not the expected {expected}")
         self.stream = stream
         self.expected = expected
         self.actual = actual
@@ -257,7 +255,9 @@ def validate_append(stream: str, events: Sequence[NewEvent], expected_version: i
     if not events:
         raise InvalidEventError("an append needs at least one event")
     if len(events) > MAX_BATCH_EVENTS:
-        raise InvalidEventError(f"a batch holds at most {MAX_BATCH_EVENTS} events, not {len(events)}")
+        raise InvalidEventError(
+            f"a batch holds at most {MAX_BATCH_EVENTS} events, not {len(events)}"
+        )
     seen: set[UUID] = set()
     for event in events:
         if not isinstance(event, NewEvent):

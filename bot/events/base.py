@@ -65,9 +65,7 @@ class EventRegistry:
             if cls.TYPE in self._classes:
                 raise ValueError(f"event type {cls.TYPE!r} registered twice")
             self._classes[cls.TYPE] = cls
-        self._decoders = {
-            name: msgspec.json.Decoder(cls) for name, cls in self._classes.items()
-        }
+        self._decoders = {name: msgspec.json.Decoder(cls) for name, cls in self._classes.items()}
         self._upcasters: dict[tuple[str, int], Callable[[JsonObject], JsonObject]] = {}
         for step in upcasters:
             if step.type not in self._classes:
@@ -94,7 +92,8 @@ class EventRegistry:
             raise EventSchemaError(f"unknown event type {type_name!r}")
         try:
             if schema_version == cls.VERSION:
-                return self._decoders[type_name].decode(data)  # type: ignore[no-any-return]
+                event: DomainEvent = self._decoders[type_name].decode(data)
+                return event
             if schema_version > cls.VERSION:
                 raise EventSchemaError(
                     f"{type_name} v{schema_version} was written by a newer trialwire "
@@ -104,7 +103,9 @@ class EventRegistry:
             for version in range(schema_version, cls.VERSION):
                 step = self._upcasters.get((type_name, version))
                 if step is None:
-                    raise EventSchemaError(f"no upcaster for {type_name} v{version} → v{version + 1}")
+                    raise EventSchemaError(
+                        f"no upcaster for {type_name} v{version} → v{version + 1}"
+                    )
                 obj = step(obj)
             return msgspec.convert(obj, cls)
         except msgspec.ValidationError as exc:
