@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli.log_cmd import app as log_app
+
 app = typer.Typer(
     name="trialwire",
     help="Clinical-trial news from GlobeNewswire, as structured events, in Slack.",
@@ -11,6 +13,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+app.add_typer(log_app, name="log")
 
 
 @app.callback()
@@ -21,6 +26,18 @@ def _root() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+@app.command()
+def demo() -> None:
+    """Run the pipeline offline on recorded releases and a temporary SQLite log."""
+    import asyncio
+
+    from rich.console import Console
+
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(Console()))
 
 
 @app.command()

@@ -6,10 +6,10 @@ refuse the same input with the same messages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 
 from bot.clock import from_micros, to_micros
@@ -116,91 +116,48 @@ def _encode_object(value: object, *, what: str) -> bytes:
     return encoded
 
 
-class RecordedEvent:
+class _StoredRow(NamedTuple):
+    position: int
+    stream: str
+    stream_version: int
+    raw_event_id: UUID | bytes
+    type: str
+    schema_version: int
+    data: bytes
+    occurred_us: int | None
+    recorded_us: int
+    raw_caused_by: UUID | bytes | None
+    metadata: bytes
+
+
+class RecordedEvent(_StoredRow):
     """An event as stored: its global position, its stream version and its envelope.
 
-    Built once per row on replay, so it keeps the stored form and converts ids
-    and times only when asked.
+    A tuple of the stored columns, built in C by ``RecordedEvent.from_row`` on
+    replay; ids and times are converted only when asked for.
     """
 
-    __slots__ = (
-        "_caused_by",
-        "_event_id",
-        "_occurred_us",
-        "_recorded_us",
-        "data",
-        "metadata",
-        "position",
-        "schema_version",
-        "stream",
-        "stream_version",
-        "type",
-    )
+    __slots__ = ()
 
-    def __init__(
-        self,
-        position: int,
-        stream: str,
-        stream_version: int,
-        event_id: UUID | bytes,
-        type: str,
-        schema_version: int,
-        data: bytes,
-        occurred_us: int | None,
-        recorded_us: int,
-        caused_by: UUID | bytes | None,
-        metadata: bytes,
-    ) -> None:
-        self.position = position
-        self.stream = stream
-        self.stream_version = stream_version
-        self._event_id = event_id
-        self.type = type
-        self.schema_version = schema_version
-        self.data = data
-        self._occurred_us = occurred_us
-        self._recorded_us = recorded_us
-        self._caused_by = caused_by
-        self.metadata = metadata
+    @classmethod
+    def from_row(cls, row: Iterable[Any]) -> RecordedEvent:
+        return cls._make(row)
 
     @property
     def event_id(self) -> UUID:
-        return _uuid(self._event_id)
+        return _uuid(self.raw_event_id)
 
     @property
     def caused_by(self) -> UUID | None:
-        return None if self._caused_by is None else _uuid(self._caused_by)
+        return None if self.raw_caused_by is None else _uuid(self.raw_caused_by)
 
     @property
     def occurred_at(self) -> datetime | None:
-        return None if self._occurred_us is None else from_micros(self._occurred_us)
+        return None if self.occurred_us is None else from_micros(self.occurred_us)
 
     @property
     def recorded_at(self) -> datetime:
-        return from_micros(self._recorded_us)
-
-    def _key(self) -> tuple[object, ...]:
-        return (
-            self.position,
-            self.stream,
-            self.stream_version,
-            self.event_id,
-            self.type,
-            self.schema_version,
-            self.data,
-            self._occurred_us,
-            self._recorded_us,
-            self.caused_by,
-            self.metadata,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RecordedEvent):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash((self.position, self.event_id))
+        return from_micros(self.recorded_us)
 
     def __repr__(self) -> str:
         return (

@@ -122,17 +122,30 @@ class EventLog(ABC):
         types: Collection[str] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[list[RecordedEvent]]:
-        """Pages of events after ``from_position`` in position order, in bounded memory."""
-        after = from_position
+        """Pages of events after ``from_position`` in position order, in bounded memory.
+
+        The next page is fetched while the caller works on this one: at most
+        two pages are held at a time.
+        """
         frozen_types = frozenset(types) if types is not None else None
-        while True:
-            page = await self._read_page(after, page_size, frozen_types)
-            if not page:
-                return
-            yield page
-            if len(page) < page_size:
-                return
-            after = page[-1].position
+        pending: asyncio.Future[list[RecordedEvent]] | None = asyncio.ensure_future(
+            self._read_page(from_position, page_size, frozen_types)
+        )
+        try:
+            while pending is not None:
+                page = await pending
+                pending = None
+                if not page:
+                    return
+                if len(page) == page_size:
+                    pending = asyncio.ensure_future(
+                        self._read_page(page[-1].position, page_size, frozen_types)
+                    )
+                yield page
+        finally:
+            if pending is not None:
+                pending.cancel()
+                pending.add_done_callback(_discard)
 
     async def read(
         self,
@@ -179,3 +192,8 @@ class EventLog(ABC):
             except TimeoutError:
                 self._advance(await self.last_position())
         return self._known_position
+
+
+def _discard(future: asyncio.Future[list[RecordedEvent]]) -> None:
+    if not future.cancelled():
+        future.exception()

@@ -1,16 +1,22 @@
 """The embedded backend: one SQLite file in WAL mode, no server.
 
-Each connection is owned by one thread (a single-worker executor): the writer
-runs a whole append or unit-of-work step per hop, the reader serves pages.
-Appends are serialised by SQLite's write lock (``BEGIN IMMEDIATE``), so global
-positions are committed in order and a reader following positions never skips
-one. A busy timeout lets a second process (the CLI next to the daemon) wait
-for the lock instead of failing.
+Writes run inline on the event loop. A WAL commit costs tens of microseconds,
+less than a hop to a worker thread, so the hop would only slow every append
+down. What could block the loop for long goes to the writer's thread instead:
+waiting for another process's write lock (the CLI next to the daemon), large
+batches, and WAL checkpoints (automatic checkpoints are off; a background
+thread runs them). Reads stream page by page from a reader thread with its
+own connection.
+
+Appends are serialised by SQLite's write lock (``BEGIN IMMEDIATE``), so
+global positions are committed in order and a reader following positions
+never skips one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +41,13 @@ T = TypeVar("T")
 Synchronous = Literal["NORMAL", "FULL"]
 
 SCHEMA_VERSION = 1
+# Batches larger than this are written from the writer's thread.
+INLINE_BATCH_LIMIT = 256
+# A checkpoint is started in the background after this many commits (NORMAL only).
+CHECKPOINT_EVERY = 1000
+INLINE_CHECKPOINT_PAGES = 20_000
+LOCK_WAIT_SECONDS = 30.0
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     position INTEGER PRIMARY KEY,
@@ -50,7 +63,6 @@ CREATE TABLE IF NOT EXISTS events (
     metadata BLOB NOT NULL,
     UNIQUE (stream, stream_version)
 );
-CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
 CREATE TABLE IF NOT EXISTS subscriptions (
     name TEXT PRIMARY KEY,
     position INTEGER NOT NULL,
@@ -67,43 +79,27 @@ _COLUMNS = (
     "position, stream, stream_version, event_id, type, schema_version, data,"
     " occurred_us, recorded_us, caused_by, metadata"
 )
-_INSERT = (
-    "INSERT INTO events (stream, stream_version, event_id, type, schema_version, data,"
-    " occurred_us, recorded_us, caused_by, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (event_id) DO NOTHING RETURNING position"
+_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_HEADS = (
+    "SELECT (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream = ?),"
+    " (SELECT coalesce(max(position), 0) FROM events)"
 )
 
 
-class _Worker:
-    """A thread that owns one sqlite3 connection; calls hop to it one at a time."""
-
-    def __init__(self, name: str) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self.conn: sqlite3.Connection | None = None
-
-    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self.conn
-        if conn is None:
-            raise LogClosedError("the event log is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, conn)
-
-    async def open(self, factory: Callable[[], sqlite3.Connection]) -> None:
-        loop = asyncio.get_running_loop()
-        self.conn = await loop.run_in_executor(self._executor, factory)
-
-    async def close(self) -> None:
-        conn, self.conn = self.conn, None
-        if conn is not None:
-            await asyncio.get_running_loop().run_in_executor(self._executor, conn.close)
-        self._executor.shutdown(wait=True)
-
-
-def _connect(path: Path, synchronous: Synchronous, *, readonly: bool) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+def _connect(path: Path, synchronous: Synchronous, *, writer: bool) -> sqlite3.Connection:
+    # The writer is used inline and, for slow steps, from its thread (never both at once).
+    conn = sqlite3.connect(
+        path, isolation_level=None, timeout=0 if writer else LOCK_WAIT_SECONDS,
+        check_same_thread=not writer,
+    )  # fmt: skip
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA foreign_keys=ON")
-    if readonly:
+    if writer and synchronous == "NORMAL":
+        # Checkpoints run in the background; the writer checkpoints inline only
+        # if they fall far behind. Under FULL the inline default is kept: a WAL
+        # that keeps growing makes every commit's fsync dearer.
+        conn.execute(f"PRAGMA wal_autocheckpoint={INLINE_CHECKPOINT_PAGES}")
+    elif not writer:
         conn.execute("PRAGMA query_only=ON")
     return conn
 
@@ -115,9 +111,35 @@ def _create_schema(conn: sqlite3.Connection) -> None:
             f"this log was written by a newer trialwire (schema {version} > {SCHEMA_VERSION})"
         )
     if version < SCHEMA_VERSION:
-        # executescript commits first; the DDL is idempotent, so a race between
-        # two processes creating the same file is harmless.
+        # The DDL is idempotent, so two processes creating one file at once is harmless.
         conn.executescript(_SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};")
+
+
+def _begin_waiting(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_SECONDS * 1000)}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(exc)
+
+
+def _stored_ids(conn: sqlite3.Connection, events: Sequence[NewEvent]) -> set[bytes]:
+    ids = [e.event_id.bytes for e in events]
+    found: set[bytes] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            row[0]
+            for row in conn.execute(
+                f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk
+            )
+        )
+    return found
 
 
 def _append_in_tx(
@@ -127,132 +149,40 @@ def _append_in_tx(
     expected_version: int | None,
     recorded_us: int,
 ) -> AppendResult:
-    (current,) = conn.execute(
-        "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream = ?", (stream,)
-    ).fetchone()
-    if expected_version is not None and expected_version != current:
-        if _all_stored(conn, events):
-            return AppendResult(
-                stream=stream,
-                stream_version=current,
-                duplicates=tuple(e.event_id for e in events),
-            )
+    current, last_position = conn.execute(_HEADS, (stream,)).fetchone()
+    stored = _stored_ids(conn, events)
+    if expected_version is not None and expected_version != current and len(stored) < len(events):
         raise ConcurrencyError(stream, expected_version, current)
-    version = current
-    positions: list[int] = []
-    appended = []
-    duplicates = []
-    for event in events:
-        row = conn.execute(
-            _INSERT,
+    fresh = [e for e in events if e.event_id.bytes not in stored]
+    duplicates = tuple(e.event_id for e in events if e.event_id.bytes in stored)
+    if not fresh:
+        return AppendResult(stream=stream, stream_version=current, duplicates=duplicates)
+    conn.executemany(
+        _INSERT,
+        [
             (
+                last_position + i,
                 stream,
-                version + 1,
-                event.event_id.bytes,
-                event.type,
-                event.schema_version,
-                event.data,
-                occurred_micros(event),
+                current + i,
+                e.event_id.bytes,
+                e.type,
+                e.schema_version,
+                e.data,
+                occurred_micros(e),
                 recorded_us,
-                None if event.caused_by is None else event.caused_by.bytes,
-                event.metadata,
-            ),
-        ).fetchone()
-        if row is None:
-            duplicates.append(event.event_id)
-        else:
-            version += 1
-            positions.append(row[0])
-            appended.append(event.event_id)
+                None if e.caused_by is None else e.caused_by.bytes,
+                e.metadata,
+            )
+            for i, e in enumerate(fresh, start=1)
+        ],
+    )
     return AppendResult(
         stream=stream,
-        stream_version=version,
-        positions=tuple(positions),
-        appended=tuple(appended),
-        duplicates=tuple(duplicates),
+        stream_version=current + len(fresh),
+        positions=tuple(range(last_position + 1, last_position + len(fresh) + 1)),
+        appended=tuple(e.event_id for e in fresh),
+        duplicates=duplicates,
     )
-
-
-def _all_stored(conn: sqlite3.Connection, events: Sequence[NewEvent]) -> bool:
-    ids = [e.event_id.bytes for e in events]
-    found = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        (count,) = conn.execute(
-            f"SELECT count(*) FROM events WHERE event_id IN ({marks})", chunk
-        ).fetchone()
-        found += count
-    return found == len(ids)
-
-
-def _in_transaction(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = body(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
-
-
-def _rows_to_events(rows: list[tuple[object, ...]]) -> list[RecordedEvent]:
-    return [RecordedEvent(*row) for row in rows]  # type: ignore[arg-type]
-
-
-class SQLiteUnitOfWork(UnitOfWork):
-    def __init__(self, log: SQLiteEventLog) -> None:
-        self._log = log
-        self._last_position = 0
-
-    async def append(
-        self, stream: str, events: Sequence[NewEvent], *, expected_version: int | None = None
-    ) -> AppendResult:
-        validate_append(stream, events, expected_version)
-        recorded_us = to_micros(self._log.clock())
-        result = await self._log._writer.call(
-            lambda c: _append_in_tx(c, stream, events, expected_version, recorded_us)
-        )
-        if result.positions:
-            self._last_position = max(self._last_position, result.positions[-1])
-        return result
-
-    async def get_checkpoint(self, name: str) -> int:
-        return await self._log._writer.call(lambda c: _get_checkpoint(c, name))
-
-    async def save_checkpoint(self, name: str, position: int) -> None:
-        updated = to_micros(self._log.clock())
-        await self._log._writer.call(
-            lambda c: c.execute(
-                "INSERT INTO subscriptions (name, position, updated_us) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-                " updated_us = excluded.updated_us",
-                (name, position, updated),
-            )
-        )
-
-    async def get_state(self, namespace: str, key: str) -> bytes | None:
-        return await self._log._writer.call(lambda c: _get_state(c, namespace, key))
-
-    async def put_states(self, namespace: str, items: Iterable[tuple[str, bytes]]) -> None:
-        rows = [(namespace, key, value) for key, value in items]
-        await self._log._writer.call(
-            lambda c: c.executemany(
-                "INSERT INTO projection_state (namespace, key, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
-                rows,
-            )
-        )
-
-    async def delete_state(self, namespace: str, key: str | None = None) -> None:
-        args: tuple[str, ...]
-        if key is None:
-            sql, args = "DELETE FROM projection_state WHERE namespace = ?", (namespace,)
-        else:
-            sql = "DELETE FROM projection_state WHERE namespace = ? AND key = ?"
-            args = (namespace, key)
-        await self._log._writer.call(lambda c: c.execute(sql, args))
 
 
 def _get_checkpoint(conn: sqlite3.Connection, name: str) -> int:
@@ -265,6 +195,189 @@ def _get_state(conn: sqlite3.Connection, namespace: str, key: str) -> bytes | No
         "SELECT value FROM projection_state WHERE namespace = ? AND key = ?", (namespace, key)
     ).fetchone()
     return None if row is None else bytes(row[0])
+
+
+class _Thread:
+    """A single worker thread with its own sqlite3 connection."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.conn: sqlite3.Connection | None = None
+
+    async def open(self, factory: Callable[[], sqlite3.Connection]) -> None:
+        self.conn = await asyncio.get_running_loop().run_in_executor(self._executor, factory)
+
+    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self.conn
+        if conn is None:
+            raise LogClosedError("the event log is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, conn)
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, conn.close)
+        self._executor.shutdown(wait=True)
+
+
+class _Writer:
+    """The one write connection, and the rules for when a step leaves the loop."""
+
+    def __init__(self, path: Path, synchronous: Synchronous) -> None:
+        self.path = path
+        self.synchronous = synchronous
+        self.conn: sqlite3.Connection | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialwire-sqlite-w")
+        self._checkpointer = _Thread("trialwire-sqlite-ckpt")
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._commits = 0
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.conn = await loop.run_in_executor(
+            self._thread, lambda: _connect(self.path, self.synchronous, writer=True)
+        )
+        await self.in_thread(_begin_and_create_schema)
+
+    def connection(self) -> sqlite3.Connection:
+        if self.conn is None:
+            raise LogClosedError("the event log is closed")
+        return self.conn
+
+    async def in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in the writer's thread; a cancelled caller still waits for it to end.
+
+        The connection must never be used by the loop while the thread holds it.
+        """
+        conn = self.connection()
+        work = asyncio.get_running_loop().run_in_executor(self._thread, fn, conn)
+        cancelled = False
+        while True:
+            try:
+                result = await asyncio.shield(work)
+                break
+            except asyncio.CancelledError:
+                if work.done():
+                    raise
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
+
+    async def begin(self) -> sqlite3.Connection:
+        conn = self.connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            try:
+                await self.in_thread(_begin_waiting)  # another process writes: wait off the loop
+            except asyncio.CancelledError:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return conn
+
+    def committed(self) -> None:
+        self._commits += 1
+        if (
+            self._commits >= CHECKPOINT_EVERY
+            and self._checkpointing is None
+            and self.synchronous == "NORMAL"
+        ):
+            self._commits = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            if self._checkpointer.conn is None:
+                await self._checkpointer.open(
+                    lambda: sqlite3.connect(self.path, isolation_level=None, timeout=0)
+                )
+            await self._checkpointer.call(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)"))
+        except sqlite3.Error:
+            pass  # a busy checkpoint is simply retried after the next round of commits
+        finally:
+            self._checkpointing = None
+
+    async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
+        await self._checkpointer.close()
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, _checkpoint_and_close, conn)
+        self._thread.shutdown(wait=True)
+
+
+def _begin_and_create_schema(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_SECONDS * 1000)}")
+    try:
+        _create_schema(conn)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+def _checkpoint_and_close(conn: sqlite3.Connection) -> None:
+    # If another process is busy with the file, its own checkpoint will do.
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    conn.close()
+
+
+class SQLiteUnitOfWork(UnitOfWork):
+    def __init__(self, log: SQLiteEventLog, conn: sqlite3.Connection) -> None:
+        self._log = log
+        self._conn = conn
+        self._last_position = 0
+
+    async def append(
+        self, stream: str, events: Sequence[NewEvent], *, expected_version: int | None = None
+    ) -> AppendResult:
+        validate_append(stream, events, expected_version)
+        recorded_us = to_micros(self._log.clock())
+
+        def step(conn: sqlite3.Connection) -> AppendResult:
+            return _append_in_tx(conn, stream, events, expected_version, recorded_us)
+
+        if len(events) > INLINE_BATCH_LIMIT:
+            result = await self._log._writer.in_thread(step)
+        else:
+            result = step(self._conn)
+        if result.positions:
+            self._last_position = max(self._last_position, result.positions[-1])
+        return result
+
+    async def get_checkpoint(self, name: str) -> int:
+        return _get_checkpoint(self._conn, name)
+
+    async def save_checkpoint(self, name: str, position: int) -> None:
+        self._conn.execute(
+            "INSERT INTO subscriptions (name, position, updated_us) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
+            " updated_us = excluded.updated_us",
+            (name, position, to_micros(self._log.clock())),
+        )
+
+    async def get_state(self, namespace: str, key: str) -> bytes | None:
+        return _get_state(self._conn, namespace, key)
+
+    async def put_states(self, namespace: str, items: Iterable[tuple[str, bytes]]) -> None:
+        self._conn.executemany(
+            "INSERT INTO projection_state (namespace, key, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
+            [(namespace, key, value) for key, value in items],
+        )
+
+    async def delete_state(self, namespace: str, key: str | None = None) -> None:
+        if key is None:
+            self._conn.execute("DELETE FROM projection_state WHERE namespace = ?", (namespace,))
+        else:
+            self._conn.execute(
+                "DELETE FROM projection_state WHERE namespace = ? AND key = ?", (namespace, key)
+            )
 
 
 class SQLiteEventLog(EventLog):
@@ -282,8 +395,8 @@ class SQLiteEventLog(EventLog):
         self.path = path
         self.synchronous = synchronous
         self.clock = clock
-        self._writer = _Worker("trialwire-sqlite-writer")
-        self._reader = _Worker("trialwire-sqlite-reader")
+        self._writer = _Writer(path, synchronous)
+        self._reader = _Thread("trialwire-sqlite-r")
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -295,15 +408,18 @@ class SQLiteEventLog(EventLog):
         clock: Clock = system_clock,
         poll_interval: float = 1.0,
     ) -> SQLiteEventLog:
-        """Open (creating if needed) the log at ``path``."""
+        """Open (creating if needed) the log at ``path``.
+
+        ``synchronous="NORMAL"`` survives a process crash; ``"FULL"`` also
+        survives power loss, at the price of an fsync per commit.
+        """
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
         log = cls(Path(path), synchronous=synchronous, clock=clock, poll_interval=poll_interval)
         log.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            await log._writer.open(lambda: _connect(log.path, synchronous, readonly=False))
-            await log._writer.call(_create_schema)
-            await log._reader.open(lambda: _connect(log.path, synchronous, readonly=True))
+            await log._writer.open()
+            await log._reader.open(lambda: _connect(log.path, synchronous, writer=False))
             log._advance(await log.last_position())
         except BaseException:
             await log.close()
@@ -315,27 +431,40 @@ class SQLiteEventLog(EventLog):
     ) -> AppendResult:
         validate_append(stream, events, expected_version)
         recorded_us = to_micros(self.clock())
+
+        def transaction(conn: sqlite3.Connection) -> AppendResult:
+            try:
+                result = _append_in_tx(conn, stream, events, expected_version, recorded_us)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
         async with self._write_lock:
-            result = await self._writer.call(
-                lambda c: _in_transaction(
-                    c, lambda c: _append_in_tx(c, stream, events, expected_version, recorded_us)
-                )
-            )
+            conn = await self._writer.begin()
+            if len(events) > INLINE_BATCH_LIMIT:
+                result = await self._writer.in_thread(transaction)
+            else:
+                result = transaction(conn)
+            self._writer.committed()
         if result.positions:
             self._advance(result.positions[-1])
         return result
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work. Do not call ``log.append`` inside it: use the unit's own."""
         async with self._write_lock:
-            await self._writer.call(lambda c: c.execute("BEGIN IMMEDIATE"))
-            uow = SQLiteUnitOfWork(self)
+            conn = await self._writer.begin()
+            uow = SQLiteUnitOfWork(self, conn)
             try:
                 yield uow
             except BaseException:
-                await asyncio.shield(self._writer.call(lambda c: c.execute("ROLLBACK")))
+                conn.execute("ROLLBACK")
                 raise
-            await self._writer.call(lambda c: c.execute("COMMIT"))
+            conn.execute("COMMIT")
+            self._writer.committed()
         if uow._last_position:
             self._advance(uow._last_position)
 
@@ -354,7 +483,9 @@ class SQLiteEventLog(EventLog):
                 " ORDER BY position LIMIT ?"
             )
             args = (after_position, *types, limit)
-        return await self._reader.call(lambda c: _rows_to_events(c.execute(sql, args).fetchall()))
+        return await self._reader.call(
+            lambda c: list(map(RecordedEvent.from_row, c.execute(sql, args)))
+        )
 
     async def _read_stream_page(
         self, stream: str, after_version: int, limit: int
@@ -364,7 +495,9 @@ class SQLiteEventLog(EventLog):
             " ORDER BY stream_version LIMIT ?"
         )
         return await self._reader.call(
-            lambda c: _rows_to_events(c.execute(sql, (stream, after_version, limit)).fetchall())
+            lambda c: list(
+                map(RecordedEvent.from_row, c.execute(sql, (stream, after_version, limit)))
+            )
         )
 
     async def last_position(self) -> int:
@@ -401,7 +534,7 @@ class SQLiteEventLog(EventLog):
 
     async def stats(self, top_streams: int = 10) -> LogStats:
         def collect(conn: sqlite3.Connection) -> LogStats:
-            conn.execute("BEGIN")
+            conn.execute("BEGIN")  # one snapshot for every figure
             try:
                 last, count = conn.execute(
                     "SELECT coalesce(max(position), 0), count(*) FROM events"

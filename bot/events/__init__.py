@@ -4,7 +4,11 @@ from bot.events.base import DomainEvent, EventRegistry, EventSchemaError, Upcast
 from bot.events.ids import event_id
 from bot.events.release import ReleaseReceived
 
+# Every event type trialwire stores, by its stored name.
+DOMAIN_EVENTS = EventRegistry([ReleaseReceived])
+
 __all__ = [
+    "DOMAIN_EVENTS",
     "DomainEvent",
     "EventRegistry",
     "EventSchemaError",

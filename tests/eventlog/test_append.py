@@ -161,3 +161,29 @@ async def test_a_conflict_inside_a_unit_of_work_rolls_back_its_earlier_appends(
             await uow.append("free", batch(2))
             await uow.append("taken", batch(1), expected_version=NO_STREAM)
     assert await log.stream_version("free") == 0
+
+
+@pytest.mark.parametrize("size", [40, 300])
+async def test_large_batches_follow_the_same_rules(log: EventLog, size: int) -> None:
+    """Large batches take another path (COPY on PostgreSQL, a thread on SQLite)."""
+    first = batch(size)
+    result = await log.append("big", first, expected_version=NO_STREAM)
+    assert result.stream_version == size
+    assert list(result.positions) == sorted(result.positions)
+    assert len(result.positions) == size
+
+    assert (await log.append("big", first, expected_version=NO_STREAM)).noop
+    with pytest.raises(ConcurrencyError):
+        await log.append("big", batch(size, start=size), expected_version=NO_STREAM)
+
+    mixed = [*first[: size // 2], *batch(size, start=size)]
+    overlap = await log.append("big", mixed, expected_version=size)
+    assert overlap.appended == tuple(e.event_id for e in mixed[size // 2 :])
+    assert len(overlap.duplicates) == size // 2
+    stored = [e async for e in log.read_stream("big")]
+    assert [e.stream_version for e in stored] == list(range(1, 2 * size + 1))
+    assert [e.event_id for e in stored] == [
+        *(e.event_id for e in first), *(e.event_id for e in mixed[size // 2 :])
+    ]  # fmt: skip
+    waiter_sees = await log.wait_for_events(stored[-2].position)
+    assert waiter_sees == stored[-1].position

@@ -34,13 +34,14 @@ async def test_a_unit_of_work_wakes_waiters_when_it_commits(open_log: OpenLog) -
         assert await waiter >= 1
 
 
-async def test_postgres_wakes_a_waiter_in_another_process_by_notify(pg_schema) -> None:
+@pytest.mark.parametrize("size", [2, 40])
+async def test_postgres_wakes_a_waiter_in_another_process_by_notify(pg_schema, size: int) -> None:
     dsn, schema = pg_schema
     waiting = await PostgresEventLog.open(dsn, schema=schema, poll_interval=3600.0)
     writing = await PostgresEventLog.open(dsn, schema=schema)
     try:
         waiter = asyncio.create_task(waiting.wait_for_events(0))
-        result = await writing.append("s", batch(2))
+        result = await writing.append("s", batch(size))
         async with asyncio.timeout(5):
             assert await waiter == result.positions[-1]
     finally:
