@@ -10,6 +10,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from uuid import UUID
 
 from bot.eventlog.model import AppendResult, LogStats, NewEvent, RecordedEvent
 
@@ -91,6 +92,10 @@ class EventLog(ABC):
     @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A unit of work; committed when the block exits normally, else rolled back."""
+
+    @abstractmethod
+    async def existing(self, event_ids: Collection[UUID]) -> set[UUID]:
+        """Which of ``event_ids`` are already stored (to skip work whose result exists)."""
 
     @abstractmethod
     async def last_position(self) -> int: ...

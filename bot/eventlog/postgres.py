@@ -22,6 +22,7 @@ import re
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -497,6 +498,15 @@ class PostgresEventLog(EventLog):
             limit,
         )
         return list(map(RecordedEvent.from_row, rows))
+
+    async def existing(self, event_ids: Collection[UUID]) -> set[UUID]:
+        self._check_open()
+        if not event_ids:
+            return set()
+        rows = await self._pool.fetch(
+            "SELECT event_id FROM events WHERE event_id = ANY ($1::uuid[])", list(event_ids)
+        )
+        return {UUID(bytes=row[0].bytes) for row in rows}
 
     async def last_position(self) -> int:
         self._check_open()

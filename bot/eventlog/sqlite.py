@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal, TypeVar
+from uuid import UUID
 
 from bot.clock import Clock, system_clock, to_micros
 from bot.eventlog.model import (
@@ -499,6 +500,20 @@ class SQLiteEventLog(EventLog):
                 map(RecordedEvent.from_row, c.execute(sql, (stream, after_version, limit)))
             )
         )
+
+    async def existing(self, event_ids: Collection[UUID]) -> set[UUID]:
+        ids = [event_id.bytes for event_id in event_ids]
+
+        def query(conn: sqlite3.Connection) -> set[UUID]:
+            found: set[UUID] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT event_id FROM events WHERE event_id IN ({marks})"
+                found.update(UUID(bytes=row[0]) for row in conn.execute(sql, chunk))
+            return found
+
+        return await self._reader.call(query) if ids else set()
 
     async def last_position(self) -> int:
         return await self._reader.call(

@@ -82,3 +82,12 @@ async def test_projection_state_is_namespaced_and_scannable(log: EventLog) -> No
         await uow.delete_state("trials")
     assert await log.scan_state("trials") == []
     assert await log.get_state("calendar", "2017-Q1") == b"[]"
+
+
+async def test_existing_tells_which_ids_are_stored(log: EventLog) -> None:
+    stored = batch(3)
+    await log.append("s", stored)
+    missing = batch(2)
+    ids = [e.event_id for e in (*stored[:2], *missing)]
+    assert await log.existing(ids) == {stored[0].event_id, stored[1].event_id}
+    assert await log.existing([]) == set()
