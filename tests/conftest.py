@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from bot.standins.gnw import GlobeNewswireStandIn
+
 PG_DSN = os.environ.get("TRIALWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -80,3 +82,12 @@ async def fresh_pg_schema() -> AsyncIterator[tuple[str, str]]:
 async def pg_schema() -> AsyncIterator[tuple[str, str]]:
     async with fresh_pg_schema() as found:
         yield found
+
+
+@pytest.fixture
+async def gnw() -> AsyncIterator[GlobeNewswireStandIn]:
+    """The GlobeNewswire stand-in on a free port of 127.0.0.1."""
+    standin = GlobeNewswireStandIn()
+    await standin.start()
+    yield standin
+    await standin.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli import feeds_cmd
 from bot.cli.log_cmd import app as log_app
+from bot.cli.standin_cmd import app as standin_app
 
 app = typer.Typer(
     name="trialwire",
@@ -16,6 +18,11 @@ app = typer.Typer(
 
 
 app.add_typer(log_app, name="log")
+app.add_typer(feeds_cmd.config_app, name="config")
+app.add_typer(standin_app, name="stand-in")
+app.command()(feeds_cmd.feeds)
+app.command()(feeds_cmd.poll)
+app.command()(feeds_cmd.backfill)
 
 
 @app.callback()

@@ -66,11 +66,13 @@ class FetchError:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PendingItem:
-    """A new item whose release page could not be fetched yet."""
+    """An item whose release page is still to be read (history, or a page that failed)."""
 
     item: FeedItem
-    attempts: int = 1
+    attempts: int = 0
     last_error: str = ""
+    # Found on the first poll: recorded as history, never alerted, read a few per poll.
+    history: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

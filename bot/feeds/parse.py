@@ -28,6 +28,8 @@ from bot.feeds.model import FeedItem
 
 _RELEASE_ID_IN_URL = re.compile(r"/news-release/\d{4}/\d{2}/\d{2}/(\d+)/")
 _TAG = re.compile(r"<[^>]*>")
+# A teaser only stands in for a page that never came; its start is what matters.
+TEASER_CHARS = 1000
 _XML = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
@@ -199,7 +201,7 @@ def _item(
         published_at=parse_time(published),
         company=" ".join(company.split()),
         tickers=tuple(dict.fromkeys(" ".join(t.split()) for t in tickers)),
-        teaser=html_to_text(teaser),
+        teaser=html_to_text(teaser)[:TEASER_CHARS],
     )
 
 

@@ -94,6 +94,29 @@ class Fault:
     moved_to: str = ""
 
 
+@dataclass(kw_only=True, slots=True)
+class _Served:
+    """A response body with its validators, compressed once when first asked."""
+
+    body: bytes
+    modified: datetime
+    content_type: str
+    _gzipped: bytes | None = None
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+
+    @property
+    def last_modified(self) -> str:
+        return format_datetime(self.modified.astimezone(UTC), usegmt=True)
+
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=5)
+        return self._gzipped
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SeenRequest:
     path: str
@@ -110,10 +133,26 @@ class GlobeNewswireStandIn:
     requests: list[SeenRequest] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
+    _served: dict[str, _Served] = field(default_factory=dict)
+    _by_org: dict[str, list[StandInRelease]] | None = None
+    _by_id: dict[str, StandInRelease] = field(default_factory=dict)
     base_url: str = ""
 
     def add(self, *releases: StandInRelease) -> None:
         self.releases.extend(releases)
+        self._served = {
+            path: got for path, got in self._served.items() if not path.startswith("/RssFeed/")
+        }
+        self._by_org = None
+        self._by_id.update((r.release_id, r) for r in releases)
+
+    def warm(self) -> None:
+        """Render every organization feed and release page now, so serving them is instant."""
+        for token in {r.org_token for r in self.releases}:
+            path = f"/RssFeed/organization/{token}"
+            self._feed_body(path, "organization", token, "", self.base_url).gzipped()
+        for release in self.releases:
+            self._page_body(release).gzipped()
 
     def inject(self, path_prefix: str, fault: Fault) -> None:
         if fault.kind is FaultKind.GZIP_BOMB:
@@ -168,44 +207,85 @@ class GlobeNewswireStandIn:
             SeenRequest(path=request.path, headers=dict(request.headers), status=status)
         )
 
-    def _select(self, kind: str, value: str) -> list[StandInRelease]:
+    def _select(self, kind: str, value: str, rest: str = "") -> list[StandInRelease]:
+        """The feed's items, newest first; ``rest`` may page back (StartDate/Max/Start)."""
         if kind == "organization":
-            chosen = [r for r in self.releases if r.org_token == value.lower()]
+            if self._by_org is None:
+                self._by_org = {}
+                for release in self.releases:
+                    self._by_org.setdefault(release.org_token, []).append(release)
+            chosen = list(self._by_org.get(value.lower(), []))
         elif kind == "keyword":
             word = value.lower()
             chosen = [r for r in self.releases if word in (r.title + " " + r.text).lower()]
         else:
             chosen = list(self.releases)
         chosen.sort(key=lambda r: (r.published_at, r.release_id), reverse=True)
-        return chosen[: self.feed_size]
+        params = _path_params(rest)
+        if "startdate" in params:
+            since = datetime.strptime(params["startdate"], "%Y%m%d").replace(tzinfo=UTC)
+            chosen = [r for r in chosen if r.published_at >= since]
+        start = int(params.get("start", 0))
+        size = min(int(params.get("max", self.feed_size)), 100)
+        return chosen[start : start + size]
 
     async def _feed(self, request: web.Request) -> web.StreamResponse:
         kind, value = request.match_info["kind"], request.match_info["value"]
-        items = self._select(kind, value)
+        rest = request.match_info.get("rest", "")
         fault = self._fault_for(request.path)
-        new_guids = fault is not None and fault.kind is FaultKind.NEW_GUIDS
-        body = render_feed(
-            f"GlobeNewswire - {kind} {value}",
-            items,
-            self._base(request),
-            guid_salt=str(len(self.requests)) if new_guids else None,
-        )
-        if fault is not None and not new_guids:
-            return await self._faulty(request, fault, body, content_type="application/rss+xml")
-        newest = max((r.published_at for r in items), default=datetime(2000, 1, 1, tzinfo=UTC))
-        return self._conditional(request, body, newest, "application/rss+xml; charset=utf-8")
+        if fault is not None and fault.kind is FaultKind.NEW_GUIDS:
+            items = self._select(kind, value, rest)
+            body = render_feed(
+                f"GlobeNewswire - {kind} {value}",
+                items,
+                self._base(request),
+                guid_salt=str(len(self.requests)),
+            )
+            return self._conditional(
+                request,
+                _Served(body=body, modified=_newest(items), content_type="application/rss+xml"),
+            )
+        served = self._feed_body(request.path, kind, value, rest, self._base(request))
+        if fault is not None:
+            return await self._faulty(
+                request, fault, served.body, content_type="application/rss+xml"
+            )
+        return self._conditional(request, served)
+
+    def _feed_body(self, path: str, kind: str, value: str, rest: str, base: str) -> _Served:
+        served = self._served.get(path)
+        if served is None:
+            items = self._select(kind, value, rest)
+            body = render_feed(f"GlobeNewswire - {kind} {value}", items, base)
+            served = self._served[path] = _Served(
+                body=body,
+                modified=_newest(items),
+                content_type="application/rss+xml; charset=utf-8",
+            )
+        return served
+
+    def _page_body(self, release: StandInRelease) -> _Served:
+        served = self._served.get(release.path)
+        if served is None:
+            served = self._served[release.path] = _Served(
+                body=render_page(release),
+                modified=release.published_at,
+                content_type="text/html; charset=utf-8",
+            )
+        return served
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
-        release_id = request.match_info["id"]
-        release = next((r for r in self.releases if r.release_id == release_id), None)
+        if not self._by_id and self.releases:
+            self._by_id.update((r.release_id, r) for r in self.releases)
+        release = self._by_id.get(request.match_info["id"])
         fault = self._fault_for(request.path)
         if release is None:
             self._record(request, 404)
             return web.Response(status=404, text="Not Found")
-        body = render_page(release)
+        served = self._page_body(release)
         if fault is not None:
-            return await self._faulty(request, fault, body, content_type="text/html")
-        return self._conditional(request, body, release.published_at, "text/html; charset=utf-8")
+            return await self._faulty(request, fault, served.body, content_type="text/html")
+        return self._conditional(request, served)
 
     async def _moved(self, request: web.Request) -> web.StreamResponse:
         target = "/" + request.match_info["rest"]
@@ -215,17 +295,15 @@ class GlobeNewswireStandIn:
     def _base(self, request: web.Request) -> str:
         return self.base_url or f"{request.scheme}://{request.host}"
 
-    def _conditional(
-        self, request: web.Request, body: bytes, modified: datetime, content_type: str
-    ) -> web.StreamResponse:
-        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        last_modified = format_datetime(modified.astimezone(UTC), usegmt=True)
-        if _not_modified(request, etag, modified):
+    def _conditional(self, request: web.Request, served: _Served) -> web.StreamResponse:
+        validators = {"ETag": served.etag, "Last-Modified": served.last_modified}
+        if _not_modified(request, served.etag, served.modified):
             self._record(request, 304)
-            return web.Response(status=304, headers={"ETag": etag, "Last-Modified": last_modified})
-        headers = {"ETag": etag, "Last-Modified": last_modified, "Content-Type": content_type}
+            return web.Response(status=304, headers=validators)
+        headers = {**validators, "Content-Type": served.content_type}
+        body = served.body
         if "gzip" in request.headers.get("Accept-Encoding", ""):
-            body = gzip.compress(body, compresslevel=5)
+            body = served.gzipped()
             headers["Content-Encoding"] = "gzip"
         self._record(request, 200)
         return web.Response(body=body, headers=headers)
@@ -295,6 +373,20 @@ class GlobeNewswireStandIn:
             return response  # the client stopped reading, as it should
         await response.write_eof()
         return response
+
+
+def _newest(items: list[StandInRelease]) -> datetime:
+    return max((r.published_at for r in items), default=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def _path_params(rest: str) -> dict[str, str]:
+    """``StartDate/20170101/Max/50/Start/0`` → {"startdate": "20170101", "max": "50", ...}."""
+    parts = [part for part in rest.split("/") if part]
+    return {
+        parts[i].lower(): parts[i + 1]
+        for i in range(len(parts) - 1)
+        if parts[i].lower() in ("startdate", "max", "start")
+    }
 
 
 def _not_modified(request: web.Request, etag: str, modified: datetime) -> bool:

@@ -43,14 +43,6 @@ def release(
 
 
 @pytest.fixture
-async def gnw() -> AsyncIterator[GlobeNewswireStandIn]:
-    standin = GlobeNewswireStandIn()
-    await standin.start()
-    yield standin
-    await standin.close()
-
-
-@pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with new_session(max_connections=20, per_host=4) as client:
         yield client
@@ -68,6 +60,8 @@ SETTINGS = PollerSettings(
     page_limits=Limits(timeout=2.0, max_bytes=1024 * 1024),
     backoff=Backoff(base=30, cap=600, jitter=0.0),
     max_page_attempts=3,
+    # Most tests look at what happens to new items; the history rules have their own tests.
+    alert_first_poll=True,
 )
 
 

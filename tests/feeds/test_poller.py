@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -23,28 +24,40 @@ async def releases_in(log: EventLog) -> list[ReleaseReceived]:
     ]
 
 
-async def test_first_poll_records_history_then_new_items_alert(
-    gnw: GlobeNewswireStandIn, poller: FeedPoller, event_log: EventLog, clock: FakeClock
+async def test_a_new_feed_is_history_read_a_few_pages_per_poll_never_alerted(
+    gnw: GlobeNewswireStandIn,
+    session: aiohttp.ClientSession,
+    event_log: EventLog,
+    clock: FakeClock,
 ) -> None:
-    gnw.add(release(1), release(2))
+    settings = replace(SETTINGS, alert_first_poll=False, history_per_poll=2)
+    poller = FeedPoller(
+        event_log, session, DOMAIN_EVENTS, clock=clock, random=lambda: 0.5, settings=settings
+    )
+    gnw.add(release(1), release(2), release(3))
     spec = org_feed(gnw)
 
     first = await poller.poll(spec)
-    assert first.status == "updated"
-    assert sorted(first.recorded) == ["2000001", "2000002"]
-    stored = await releases_in(event_log)
-    assert {r.backfill for r in stored} == {True}
-    assert stored[0].text.startswith("MADISON, Wis.")
-    assert stored[0].tickers == ("Nasdaq:CLRB",)
-    assert stored[0].company == "Cellectar Biosciences, Inc."
+    assert (first.status, first.recorded, first.pending) == ("updated", [], 3)
+    assert gnw.count("/news-release/") == 0  # no burst of page fetches on a first start
 
-    gnw.add(release(3))
+    gnw.add(release(4))
     clock.advance(seconds=61)
     second = await poller.poll(spec)
-    assert second.recorded == ["2000003"]
-    newest = (await releases_in(event_log))[-1]
-    assert (newest.release_id, newest.backfill) == ("2000003", False)
-    assert newest.title == "Cellectar announces news number 3"
+    assert sorted(second.recorded) == ["2000002", "2000003", "2000004"]  # newest history first
+    assert second.pending == 1
+    clock.advance(seconds=61)
+    third = await poller.poll(spec)
+    assert (third.status, third.recorded, third.pending) == ("not-modified", ["2000001"], 0)
+
+    stored = {r.release_id: r for r in await releases_in(event_log)}
+    assert {k: r.backfill for k, r in stored.items()} == {
+        "2000001": True, "2000002": True, "2000003": True, "2000004": False
+    }  # fmt: skip
+    assert stored["2000004"].text.startswith("MADISON, Wis.")
+    assert stored["2000004"].tickers == ("Nasdaq:CLRB",)
+    assert stored["2000004"].company == "Cellectar Biosciences, Inc."
+    assert stored["2000004"].title == "Cellectar announces news number 4"
 
 
 async def test_conditional_get_sends_validators_and_skips_304(
@@ -156,3 +169,24 @@ async def test_the_watchlist_keeps_only_watched_companies(
         "Selecta Biosciences, Inc.",
     ]
     assert health(await poller.state("biotech")) is Health.OK
+
+
+async def test_quiet_polls_are_written_every_few_minutes_not_every_time(
+    gnw: GlobeNewswireStandIn, poller: FeedPoller, event_log: EventLog, clock: FakeClock
+) -> None:
+    from bot.feeds.poller import STATE_NAMESPACE, load_state
+
+    gnw.add(release(1))
+    spec = org_feed(gnw)
+    await poller.poll(spec)
+
+    async def stored_polls() -> int:
+        return load_state(await event_log.get_state(STATE_NAMESPACE, spec.name)).polls
+
+    clock.advance(seconds=61)
+    await poller.poll(spec)
+    assert (await poller.state(spec.name)).polls == 2
+    assert await stored_polls() == 1
+    clock.advance(minutes=6)
+    await poller.poll(spec)
+    assert await stored_polls() == 3
