@@ -1,29 +1,33 @@
 """``trialwire demo``: the pipeline, offline, on a temporary SQLite log.
 
-Recorded real releases arrive one by one; each is recorded in the event log
-as ReleaseReceived, and a catch-up subscriber (the same machinery the
-projections and the Slack reactor use) reports what reached the log. A second
-delivery of the same releases shows that nothing is ever stored twice.
+A local GlobeNewswire stand-in publishes recorded real releases one at a
+time; the real poller reads the feeds and the release pages over HTTP on
+127.0.0.1 and records each release in the event log; a catch-up subscriber
+(the machinery projections and the Slack reactor use) reports what reached
+the log. A last poll shows that nothing is ever recorded twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import tempfile
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 
 from bot.eventlog import CatchUpSubscription, EventLog, RecordedEvent, UnitOfWork
 from bot.eventlog.sqlite import SQLiteEventLog
 from bot.events import DOMAIN_EVENTS, ReleaseReceived
+from bot.feeds.fetch import new_session
+from bot.feeds.model import FeedSpec, health
+from bot.feeds.poller import FeedPoller, PollerSettings
 from bot.releases.files import ReleaseFile, parse_release_file
-from bot.releases.record import record_release
-
-DEMO_FEED = "demo"
+from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease
 
 
 def demo_releases() -> list[ReleaseFile]:
@@ -49,13 +53,12 @@ class ReleasePrinter:
 
     async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            release = DOMAIN_EVENTS.decode_as(
-                ReleaseReceived, recorded.schema_version, recorded.data
-            )
+            release = DOMAIN_EVENTS.decode_as(ReleaseReceived, recorded.schema_version, recorded.data)
             tickers = ", ".join(release.tickers)
             self.console.print(
                 f"[green]▸[/] [dim]#{recorded.position}[/] {release.published_at:%Y-%m-%d}  "
-                f"[bold]{release.company}[/] ({tickers})\n    {release.title}",
+                f"[bold]{release.company}[/] ({tickers})\n    {release.title}\n"
+                f"    [dim]{len(release.text):,} characters read from its page[/]",
                 highlight=False,
             )
         async with self._progress:
@@ -71,37 +74,75 @@ async def run_demo(console: Console, workdir: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="trialwire-demo-") as tmp:
         folder = workdir or Path(tmp)
         log = await SQLiteEventLog.open(folder / "events.db")
+        standin = GlobeNewswireStandIn()
+        await standin.start()
         try:
-            await _show(console, log)
+            await _show(console, log, standin)
         finally:
+            await standin.close()
             await log.close()
 
 
-async def _show(console: Console, log: SQLiteEventLog) -> None:
-    console.rule("[bold]trialwire demo[/] — offline, on an embedded SQLite event log")
-    console.print(f"event log: {log.path}\n")
-    releases = demo_releases()
+async def _show(console: Console, log: SQLiteEventLog, standin: GlobeNewswireStandIn) -> None:
+    console.rule("[bold]trialwire demo[/] — offline: a local GlobeNewswire, an embedded event log")
+    releases = [
+        StandInRelease.from_file(f, fallback_time=datetime.now(UTC)) for f in demo_releases()
+    ]
+    specs = [
+        FeedSpec(name=token, url=standin.feed_url("organization", token))
+        for token in dict.fromkeys(r.org_token for r in releases)
+    ]
+    console.print(f"GlobeNewswire stand-in: {standin.base_url}   event log: {log.path}")
+    console.print(f"feeds: {', '.join(spec.name for spec in specs)}\n")
+
     printer = ReleasePrinter(console)
     stop = asyncio.Event()
     follower = asyncio.create_task(CatchUpSubscription(log, printer).run(stop))
-    try:
-        for count, release_file in enumerate(releases, start=1):
-            release = release_file.to_event(feed=DEMO_FEED, published_fallback=date.today())
-            await record_release(log, DOMAIN_EVENTS, release)
-            async with asyncio.timeout(30):
-                await printer.wait_for(count)
-
-        console.print("\nThe feed delivers the same releases again (a second poll, a restart):")
-        duplicates = 0
-        for release_file in releases:
-            release = release_file.to_event(feed=DEMO_FEED, published_fallback=date.today())
-            result = await record_release(log, DOMAIN_EVENTS, release)
-            duplicates += len(result.duplicates)
-        console.print(f"    {duplicates} duplicates recognised by their ids, nothing appended.\n")
-    finally:
-        stop.set()
-        await follower
+    async with new_session(per_host=4) as session:
+        poller = FeedPoller(
+            log,
+            session,
+            DOMAIN_EVENTS,
+            clock=lambda: datetime.now(UTC),
+            random=random.random,
+            settings=PollerSettings(),
+        )
+        try:
+            await _poll_all(poller, specs)  # first contact: the feeds are empty
+            for count, release in enumerate(releases, start=1):
+                standin.add(release)
+                await _poll_all(poller, specs)
+                async with asyncio.timeout(30):
+                    await printer.wait_for(count)
+            again = await _poll_all(poller, specs)
+            console.print(
+                f"\nPolling every feed once more: {again['not-modified']} answered "
+                "304 Not Modified, nothing was recorded twice."
+            )
+            await _health(console, poller, specs)
+        finally:
+            stop.set()
+            await follower
     await _summary(console, log)
+
+
+async def _poll_all(poller: FeedPoller, specs: list[FeedSpec]) -> dict[str, int]:
+    outcomes = await asyncio.gather(*(poller.poll(spec, force=True) for spec in specs))
+    counts = {"not-modified": 0, "updated": 0, "failed": 0}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+async def _health(console: Console, poller: FeedPoller, specs: list[FeedSpec]) -> None:
+    table = Table("feed", "health", "polls", "304s", "items seen", title="feed health")
+    for spec in specs:
+        state = await poller.state(spec.name)
+        table.add_row(
+            spec.name, str(health(state)), str(state.polls), str(state.not_modified),
+            str(state.items_seen),
+        )  # fmt: skip
+    console.print(table)
 
 
 async def _summary(console: Console, log: EventLog) -> None:
