@@ -53,7 +53,9 @@ class ReleasePrinter:
 
     async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            release = DOMAIN_EVENTS.decode_as(ReleaseReceived, recorded.schema_version, recorded.data)
+            release = DOMAIN_EVENTS.decode_as(
+                ReleaseReceived, recorded.schema_version, recorded.data
+            )
             tickers = ", ".join(release.tickers)
             self.console.print(
                 f"[green]▸[/] [dim]#{recorded.position}[/] {release.published_at:%Y-%m-%d}  "
