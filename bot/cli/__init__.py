@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli import feeds_cmd
+from bot.cli.log_cmd import app as log_app
+from bot.cli.standin_cmd import app as standin_app
+
 app = typer.Typer(
     name="trialwire",
     help="Clinical-trial news from GlobeNewswire, as structured events, in Slack.",
@@ -11,6 +15,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+app.add_typer(log_app, name="log")
+app.add_typer(feeds_cmd.config_app, name="config")
+app.add_typer(standin_app, name="stand-in")
+app.command()(feeds_cmd.feeds)
+app.command()(feeds_cmd.poll)
+app.command()(feeds_cmd.backfill)
 
 
 @app.callback()
@@ -21,6 +33,18 @@ def _root() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+@app.command()
+def demo() -> None:
+    """Run the pipeline offline on recorded releases and a temporary SQLite log."""
+    import asyncio
+
+    from rich.console import Console
+
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(Console()))
 
 
 @app.command()

@@ -1,0 +1,124 @@
+"""Catch-up subscriptions: a named subscriber, a durable checkpoint, exactly-once effects.
+
+Each page of events is handled inside one unit of work that also stores the
+checkpoint. After a crash the page is handled again from the last stored
+checkpoint: nothing is skipped, and effects kept in the log's database are
+never applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Collection, Sequence
+from typing import Protocol
+
+from bot.eventlog.model import EventLogError, RecordedEvent
+from bot.eventlog.port import EventLog, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber(Protocol):
+    """Something that follows the log: a projection, a process manager, a reactor."""
+
+    @property
+    def name(self) -> str:
+        """Stable name; the checkpoint is stored under it."""
+        ...
+
+    @property
+    def types(self) -> Collection[str] | None:
+        """The event types it handles, or None for all."""
+        ...
+
+    async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
+        """Handle a page of events; write every effect through ``uow``."""
+        ...
+
+
+class CheckpointMovedError(EventLogError):
+    """Another runner of the same subscriber stored a checkpoint first; its work stands."""
+
+
+class CatchUpSubscription:
+    """Runs one subscriber from its checkpoint to the head of the log, and then follows it."""
+
+    def __init__(self, log: EventLog, subscriber: Subscriber, *, page_size: int = 500) -> None:
+        self.log = log
+        self.subscriber = subscriber
+        self.page_size = page_size
+        self.position = 0
+
+    @property
+    def name(self) -> str:
+        return self.subscriber.name
+
+    async def catch_up(self) -> int:
+        """Handle every event committed so far; returns how many were handled."""
+        name = self.subscriber.name
+        types = self.subscriber.types
+        self.position = await self.log.get_checkpoint(name)
+        head = await self.log.last_position()
+        handled = 0
+        async for page in self.log.read_pages(
+            from_position=self.position, types=types, page_size=self.page_size
+        ):
+            async with self.log.transaction() as uow:
+                await self._claim(uow, name)
+                await self.subscriber.handle(uow, page)
+                await uow.save_checkpoint(name, page[-1].position)
+            self.position = page[-1].position
+            handled += len(page)
+        if head > self.position:
+            # A filtered read skipped events of other types up to ``head``; every
+            # one of them committed before the read, so it is safe to move past.
+            async with self.log.transaction() as uow:
+                await self._claim(uow, name)
+                await uow.save_checkpoint(name, head)
+            self.position = head
+        return handled
+
+    async def _claim(self, uow: UnitOfWork, name: str) -> None:
+        stored = await uow.get_checkpoint(name)
+        if stored != self.position:
+            self.position = stored
+            raise CheckpointMovedError(
+                f"subscriber {name!r} moved to {stored} elsewhere; catching up again"
+            )
+
+    async def lag(self) -> int:
+        """How many positions the subscriber is behind the head of the log."""
+        return max(0, await self.log.last_position() - await self.log.get_checkpoint(self.name))
+
+    async def run(self, stop: asyncio.Event, *, max_backoff: float = 30.0) -> None:
+        """Catch up, then wait for new events and catch up again, until ``stop`` is set.
+
+        A failing handler is retried with a capped exponential backoff; the
+        checkpoint does not move past an event until it has been handled.
+        """
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                await self.catch_up()
+                backoff = 0.5
+            except CheckpointMovedError:
+                continue
+            except Exception:
+                log.exception("subscriber %s failed; retrying in %.1fs", self.name, backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, max_backoff)
+                continue
+            await _first_of(stop.wait(), self.log.wait_for_events(self.position))
+
+
+async def _first_of(*aws: Awaitable[object]) -> None:
+    tasks = [asyncio.ensure_future(aw) for aw in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

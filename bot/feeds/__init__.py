@@ -1,0 +1,1 @@
+"""Polling GlobeNewswire feeds: fetch, parse, schedule, and keep each feed's health."""

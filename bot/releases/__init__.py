@@ -1,0 +1,1 @@
+"""Releases: from the wire (or a file) to a ReleaseReceived event."""

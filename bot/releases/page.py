@@ -1,0 +1,165 @@
+"""A GlobeNewswire release page (HTML) → its title, clean body text, time, company, tickers.
+
+Pages are hostile until parsed: scripts, styles, navigation and forms are
+dropped, and only the article's text is kept, a paragraph per block.
+Layouts GlobeNewswire has used are tried in turn (the current
+``#main-body-container``, the older ``span.article-body``), then JSON-LD's
+``articleBody``, then the largest ``<article>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from bot.feeds.parse import parse_time
+
+_BODY_SELECTORS = (
+    "#main-body-container",
+    ".main-body-container",
+    "span.article-body",
+    "div.article-body",
+    "[itemprop=articleBody]",
+)
+_TITLE_SELECTORS = (
+    ".main-header-container h1",
+    "h1.article-headline",
+    "article h1",
+    "h1",
+)
+_STRIP = "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button"
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BLOCK_SELECTOR = "p, li, h1, h2, h3, h4, h5, h6, pre, blockquote, tr, div"
+_PARENTHESES = re.compile(r"\(([^()]{1,160})\)")
+_TICKER = re.compile(
+    r"(?P<exchange>NASDAQ|Nasdaq|NYSE(?: American| MKT| Arca)?|TSX(?:-V)?|"
+    r"OTCQ[XB]|OTC|LSE|AIM|ASX|Euronext(?: [A-Z][a-z]+)?|CSE)\s*:\s*(?P<symbol>[A-Z][A-Z0-9.\-]{0,9})"
+)
+_DATELINE_COMPANY = re.compile(
+    r"\(GLOBE NEWSWIRE\)\s*[-—–]+\s*(?P<company>[A-Z][^()]{1,120}?)\s*\((?:NASDAQ|Nasdaq|NYSE|TSX|OTC)"
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleasePage:
+    title: str
+    text: str
+    published_at: datetime | None
+    company: str
+    tickers: tuple[str, ...]
+
+
+def parse_release_page(html: str | bytes) -> ReleasePage:
+    """Whatever the page holds; a page with no recognisable body gives empty text."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    tree = LexborHTMLParser(_BR.sub(" ", html))
+    ld = _json_ld(tree)
+    title = (
+        _first_text(tree, _TITLE_SELECTORS)
+        or str(ld.get("headline", ""))
+        or _meta(tree, "og:title")
+    )
+    published = _published(tree, ld)
+    for junk in tree.css(_STRIP):
+        junk.decompose()
+    body = next(
+        (found for sel in _BODY_SELECTORS if (found := tree.css_first(sel)) is not None), None
+    )
+    if body is not None:
+        text = block_text(body)
+    elif ld.get("articleBody"):
+        text = _normalise(str(ld["articleBody"]))
+    else:
+        articles = tree.css("article")
+        text = block_text(max(articles, key=lambda a: len(a.text() or ""))) if articles else ""
+    if title and text.startswith(title):
+        text = text[len(title) :].lstrip()
+    return ReleasePage(
+        title=" ".join(title.split()),
+        text=text,
+        published_at=published,
+        company=_company(text),
+        tickers=tickers_in(text[:2000]),
+    )
+
+
+def block_text(node: LexborNode) -> str:
+    """The node's text, a paragraph per innermost block (``p``, ``li``, a table row …)."""
+    # lexbor's css() includes the node itself: an innermost block matches only itself.
+    blocks = [block for block in node.css(_BLOCK_SELECTOR) if len(block.css(_BLOCK_SELECTOR)) == 1]
+    if not blocks:
+        return " ".join((node.text() or "").split())
+    paragraphs = []
+    for block in blocks:
+        if block.tag == "tr":
+            cells = (" ".join((c.text() or "").split()) for c in block.css("td, th"))
+            text = "  ".join(cell for cell in cells if cell)
+        else:
+            text = " ".join((block.text() or "").split())
+        if text:
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+def tickers_in(text: str) -> tuple[str, ...]:
+    """``Nasdaq:CLRB``-style tickers named in a dateline, in order, once each."""
+    found = []
+    for group in _PARENTHESES.finditer(text):
+        for match in _TICKER.finditer(group[1]):
+            exchange = match["exchange"]
+            exchange = "Nasdaq" if exchange.upper() == "NASDAQ" else exchange
+            found.append(f"{exchange}:{match['symbol']}")
+    return tuple(dict.fromkeys(found))
+
+
+def _company(text: str) -> str:
+    match = _DATELINE_COMPANY.search(text[:2000])
+    return match["company"].strip(" ,") if match else ""
+
+
+def _first_text(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str:
+    for selector in selectors:
+        node = tree.css_first(selector)
+        if node is not None and (text := (node.text(separator=" ") or "").strip()):
+            return text
+    return ""
+
+
+def _meta(tree: LexborHTMLParser, name: str) -> str:
+    node = tree.css_first(f'meta[property="{name}"], meta[name="{name}"]')
+    return (node.attributes.get("content") or "") if node is not None else ""
+
+
+def _json_ld(tree: LexborHTMLParser) -> dict[str, object]:
+    for node in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text() or "")
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            if isinstance(item, dict) and ("articleBody" in item or "headline" in item):
+                return item
+    return {}
+
+
+def _published(tree: LexborHTMLParser, ld: dict[str, object]) -> datetime | None:
+    node = tree.css_first("span.article-published time[datetime], time[datetime]")
+    candidates = [
+        node.attributes.get("datetime") if node is not None else None,
+        _meta(tree, "article:published_time"),
+        str(ld.get("datePublished", "")),
+    ]
+    for value in candidates:
+        if value and (moment := parse_time(value)) is not None:
+            return moment.astimezone(UTC)
+    return None
+
+
+def _normalise(text: str) -> str:
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())

@@ -1,0 +1,1 @@
+"""Local stand-ins for the services trialwire talks to (GlobeNewswire, Slack)."""

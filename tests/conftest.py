@@ -1,0 +1,93 @@
+"""Shared fixtures: an injected clock, temp SQLite files and a PostgreSQL schema per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from bot.standins.gnw import GlobeNewswireStandIn
+
+PG_DSN = os.environ.get("TRIALWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime = datetime(2017, 2, 22, 13, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+_pg_unreachable: str | None = None
+_pg_checked = False
+
+
+async def _pg_reason() -> str | None:
+    """Why PostgreSQL cannot be used here, or None when it can (checked once)."""
+    global _pg_checked, _pg_unreachable
+    if not _pg_checked:
+        _pg_checked = True
+        try:
+            conn = await asyncpg.connect(PG_DSN, timeout=5)
+            await conn.close()
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            _pg_unreachable = f"PostgreSQL not reachable at {PG_DSN}: {exc}"
+    return _pg_unreachable
+
+
+async def require_postgres() -> str:
+    """The test DSN; skips the test (fails it under CI=true) when there is no server."""
+    reason = await _pg_reason()
+    if reason is not None:
+        if UNDER_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    return PG_DSN
+
+
+@asynccontextmanager
+async def fresh_pg_schema() -> AsyncIterator[tuple[str, str]]:
+    """A fresh schema in the test database, dropped afterwards: (dsn, schema)."""
+    dsn = await require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    try:
+        yield dsn, schema
+    finally:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def pg_schema() -> AsyncIterator[tuple[str, str]]:
+    async with fresh_pg_schema() as found:
+        yield found
+
+
+@pytest.fixture
+async def gnw() -> AsyncIterator[GlobeNewswireStandIn]:
+    """The GlobeNewswire stand-in on a free port of 127.0.0.1."""
+    standin = GlobeNewswireStandIn()
+    await standin.start()
+    yield standin
+    await standin.close()
