@@ -83,8 +83,10 @@ class TrialDoc(msgspec.Struct, omit_defaults=True):
     patients: int | None = None
     cohorts: list[CohortDoc] = []
     escalations: list[EscalationDoc] = []
+    escalations_total: int = 0
     recommended_dose: DoseDoc | None = None
     data: list[DataDoc] = []
+    data_total: int = 0
     holds: list[str] = []
     discontinued_reason: str | None = None
     updated_on: date | None = None
@@ -156,14 +158,14 @@ class CompanyDoc(msgspec.Struct, omit_defaults=True):
     key: str
     name: str = ""
     tickers: list[str] = []
-    drugs: list[DrugDoc] = []
+    drugs: dict[str, DrugDoc] = {}
     guidance: list[GuidanceDoc] = []
     last_release: ReleaseRef | None = None
     releases: int = 0
     events: int = 0
 
     def drug(self, key: str) -> DrugDoc | None:
-        return next((d for d in self.drugs if d.key == key), None)
+        return self.drugs.get(key)
 
 
 ENCODER = msgspec.json.Encoder()

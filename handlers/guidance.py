@@ -31,13 +31,14 @@ def find(
     STALE_AFTER before ``reached_on``: that promise is overdue, not kept by news about
     something else years later.
     """
-    candidates = [g for g in book if not (open_only and g.achieved_on is not None)]
-    for guidance in reversed(candidates):
-        if guidance.key == key:
+    for guidance in reversed(book):
+        if guidance.key == key and not (open_only and guidance.achieved_on is not None):
             return guidance
     if not loose:
         return None
-    for guidance in reversed(candidates):
+    for guidance in reversed(book):
+        if open_only and guidance.achieved_on is not None:
+            continue
         if not (same_milestone(guidance.key, key) or same_milestone(key, guidance.key)):
             continue
         stale = (
@@ -129,6 +130,9 @@ def achieve(
     """Mark the matching open guidance achieved, or record an achievement nobody guided."""
     guidance = find(book, key, open_only=True, loose=True, reached_on=on)
     if guidance is None:
+        done = find(book, key)
+        if done is not None and done.achieved_on is not None:
+            return done  # reported again: it was reached once
         guidance = GuidanceDoc(key=key, milestone=milestone, drug=drug, period=guided)
         book.append(guidance)
     guidance.achieved_on = on

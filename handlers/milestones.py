@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from bot.events.trial import (
@@ -75,6 +76,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def phase_of(text: str) -> str:
     """``Phase IIa`` → ``2a``, ``Phase 1b/2`` → ``1b/2``; empty when none is named."""
     match = _PHASE.search(text)
@@ -87,6 +89,7 @@ def phase_of(text: str) -> str:
     return phase
 
 
+@lru_cache(maxsize=4096)
 def milestone_kind(text: str) -> str:
     cohort = _COHORT.search(text)
     if cohort:
@@ -128,8 +131,14 @@ def achieved_key(event: TrialEvent) -> str | None:
     return None
 
 
+@lru_cache(maxsize=512)
+def phase_label(phase: str) -> str:
+    """``II`` → ``2``, ``1b/2`` → ``1b/2``: a phase as the extractor gives it, canonical."""
+    return phase_of(f"phase {phase}")
+
+
 def _phase_label(phase: str | None) -> str:
-    return phase_of(f"phase {phase}") if phase else ""
+    return phase_label(phase) if phase else ""
 
 
 def same_milestone(guided: str, achieved: str) -> bool:

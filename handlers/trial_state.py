@@ -11,7 +11,8 @@ replaying gives the same documents.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import msgspec
@@ -56,20 +57,31 @@ from handlers.documents import (
     TrialDoc,
 )
 from handlers.identity import company_key, name_key
-from handlers.milestones import phase_of
+from handlers.milestones import phase_label
 
 NAMESPACE = "trial-state"
+# The state is a summary: it keeps the latest entries of each history (the log keeps all).
+HISTORY = 20
+HOLD_HISTORY = 10
+RECENT = 8
 ALIASES = "trial-aliases"
 TYPES = (ReleaseReceived.TYPE, *(cls.TYPE for cls in TRIAL_EVENT_TYPES))
 
 
 class Meta(NamedTuple):
-    """What the fold needs from the envelope."""
+    """What the fold needs from the envelope (the release id is read only when asked)."""
 
     company: str
-    release_id: str
     on: date | None
     position: int
+    metadata: bytes = b"{}"
+    release: str = ""
+
+    @property
+    def release_id(self) -> str:
+        if self.release or self.metadata == b"{}":
+            return self.release
+        return str(msgspec.json.decode(self.metadata).get("release_id", ""))
 
 
 # -- the fold ----------------------------------------------------------------------
@@ -98,12 +110,14 @@ def _release(doc: CompanyDoc, release: ReleaseReceived) -> None:
         )
 
 
+_drug_key = lru_cache(maxsize=8192)(drug_key)
+
+
 def _drug(doc: CompanyDoc, name: str | None) -> DrugDoc:
-    key = drug_key(name)
-    found = doc.drug(key)
+    key = _drug_key(name)
+    found = doc.drugs.get(key)
     if found is None:
-        found = DrugDoc(key=key, name=name or "(unnamed)")
-        doc.drugs.append(found)
+        found = doc.drugs[key] = DrugDoc(key=key, name=name or "(unnamed)")
     return found
 
 
@@ -117,16 +131,23 @@ def _trial(
 ) -> TrialDoc:
     """The trial an event is about: by phase; without one, the drug's latest trial."""
     drug = _drug(doc, event.drug)
-    label = phase_of(f"phase {phase}") if phase else ""
-    trial: TrialDoc | None
+    label = phase_label(phase) if phase else ""
+    trial: TrialDoc | None = None
     if label:
-        trial = next((t for t in drug.trials if t.phase == label), None)
-        if trial is None:
-            trial = next((t for t in drug.trials if t.phase == ""), None)  # named at last
-            if trial is not None:
-                trial.phase = label
+        unnamed = None
+        for candidate in drug.trials:
+            if candidate.phase == label:
+                trial = candidate
+                break
+            if candidate.phase == "":
+                unnamed = candidate
+        if trial is None and unnamed is not None:
+            trial = unnamed  # the trial is named at last
+            trial.phase = label
     else:
-        trial = max(drug.trials, key=lambda t: t.updated_seq, default=None)
+        for candidate in drug.trials:
+            if trial is None or candidate.updated_seq > trial.updated_seq:
+                trial = candidate
     if trial is None:
         trial = TrialDoc(phase=label)
         drug.trials.append(trial)
@@ -143,7 +164,7 @@ def _cohort(trial: TrialDoc, number: int | None) -> CohortDoc:
             if cohort.number == number:
                 return cohort
     cohort = CohortDoc(number=number)
-    trial.cohorts.append(cohort)
+    trial.cohorts = [*trial.cohorts[-(HISTORY - 1) :], cohort]
     return cohort
 
 
@@ -182,18 +203,19 @@ def _escalated(doc: CompanyDoc, event: DoseEscalated, meta: Meta) -> None:
     trial = _trial(doc, event, meta)
     to_dose = DoseDoc.of(event.to_dose)
     assert to_dose is not None
-    if any(e.to_dose == to_dose and e.cohort == event.cohort for e in trial.escalations):
+    # A fact restated by a later release sits among the latest entries.
+    if any(e.to_dose == to_dose and e.cohort == event.cohort for e in trial.escalations[-RECENT:]):
         return
-    trial.escalations.append(
-        EscalationDoc(
-            cohort=event.cohort,
-            to_dose=to_dose,
-            from_dose=DoseDoc.of(event.from_dose),
-            percent=event.percent,
-            consistent=event.consistent,
-            on=meta.on,
-        )
+    escalation = EscalationDoc(
+        cohort=event.cohort,
+        to_dose=to_dose,
+        from_dose=DoseDoc.of(event.from_dose),
+        percent=event.percent,
+        consistent=event.consistent,
+        on=meta.on,
     )
+    trial.escalations = [*trial.escalations[-(HISTORY - 1) :], escalation]
+    trial.escalations_total += 1
     if event.cohort is not None:
         cohort = _cohort(trial, event.cohort)
         cohort.dose = cohort.dose or to_dose
@@ -209,16 +231,16 @@ def _enrolled(doc: CompanyDoc, event: EnrollmentCompleted, meta: Meta) -> None:
 
 def _data(doc: CompanyDoc, event: DataReported, meta: Meta) -> None:
     trial = _trial(doc, event, meta, phase=event.phase)
-    if any(d.kind == event.kind and d.on == meta.on for d in trial.data):
+    if any(d.kind == event.kind and d.on == meta.on for d in trial.data[-RECENT:]):
         return
-    trial.data.append(
-        DataDoc(
-            kind=event.kind,
-            on=meta.on,
-            endpoints=list(event.endpoints),
-            sentence=event.evidence.sentence,
-        )
+    report = DataDoc(
+        kind=event.kind,
+        on=meta.on,
+        endpoints=list(event.endpoints),
+        sentence=event.evidence.sentence,
     )
+    trial.data = [*trial.data[-(HISTORY - 1) :], report]
+    trial.data_total += 1
 
 
 def _cleared(doc: CompanyDoc, event: TrialCleared, meta: Meta) -> None:
@@ -234,11 +256,13 @@ def _hold(doc: CompanyDoc, event: ClinicalHold, meta: Meta) -> None:
         if trial.status != "on hold":
             trial.status_before_hold = trial.status
         trial.status = "on hold"
-        trial.holds.append(f"placed {meta.on}" + (" (partial)" if event.partial else ""))
+        note = f"placed {meta.on}" + (" (partial)" if event.partial else "")
     else:
         trial.status = trial.status_before_hold or "recruiting"
         trial.status_before_hold = None
-        trial.holds.append(f"lifted {meta.on}")
+        note = f"lifted {meta.on}"
+    if not trial.holds or trial.holds[-1] != note:
+        trial.holds = [*trial.holds, note][-HOLD_HISTORY:]
 
 
 def _discontinued(doc: CompanyDoc, event: TrialDiscontinued, meta: Meta) -> None:
@@ -325,7 +349,7 @@ def aliases(doc: CompanyDoc) -> list[str]:
         names.add(ticker.rpartition(":")[2].strip().upper())
     if doc.name:
         names.add("name:" + name_key(doc.name))
-    names.update("drug:" + drug.key for drug in doc.drugs if drug.key)
+    names.update("drug:" + key for key in doc.drugs if key)
     return sorted(names)
 
 
@@ -336,18 +360,19 @@ def meta_of(recorded: RecordedEvent, event: DomainEvent) -> Meta:
     if isinstance(event, ReleaseReceived):
         return Meta(
             company=company_key(event.tickers, event.company),
-            release_id=event.release_id,
             on=event.published_at.date(),
             position=recorded.position,
+            release=event.release_id,
         )
     stream = recorded.stream
     company = stream.split(":", 2)[1] if stream.startswith(("trial:", "company:")) else "unknown"
-    release_id = ""
-    if recorded.metadata != b"{}":
-        release_id = str(msgspec.json.decode(recorded.metadata).get("release_id", ""))
     occurred = recorded.occurred_us
-    on = None if occurred is None else datetime.fromtimestamp(occurred / 1e6, UTC).date()
-    return Meta(company=company, release_id=release_id, on=on, position=recorded.position)
+    on = None if occurred is None else date.fromordinal(_EPOCH_ORDINAL + occurred // _DAY_US)
+    return Meta(company=company, on=on, position=recorded.position, metadata=recorded.metadata)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY_US = 86_400_000_000
 
 
 class TrialStateProjection:
@@ -376,7 +401,7 @@ class TrialStateProjection:
                 doc = touched[meta.company] = await self._load(uow, meta.company)
             fold(doc, event, meta)
         await uow.put_states(
-            NAMESPACE, ((key, ENCODER.encode(doc)) for key, doc in touched.items())
+            NAMESPACE, [(key, ENCODER.encode(doc)) for key, doc in touched.items()]
         )
         await self._index(uow, touched.values())
 

@@ -7,15 +7,15 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console, Group, RenderableType
-from rich.panel import Panel
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot.cli.common import ConfigPath, settings_from
+from bot.cli.views import milestone, moves, render_company
 from bot.compose import open_event_log
 from bot.eventlog import CatchUpSubscription, EventLog
-from handlers.documents import CompanyDoc, GuidanceDoc, TrialDoc
+from handlers.documents import CompanyDoc
 from handlers.pipeline import catch_up, knowledge_subscribers
 from handlers.queries import near_matches, status, track_record, upcoming
 
@@ -80,7 +80,7 @@ def upcoming_command(config: ConfigPath = None, today: Today = None) -> None:
                 entry.guidance.drug or "",
                 entry.guidance.milestone,
                 str(entry.guidance.period),
-                _moves(entry.guidance),
+                moves(entry.guidance),
             )
         return table
 
@@ -124,10 +124,10 @@ def track_record_command(
         for label, items in rows:
             for guidance in items:
                 table.add_row(
-                    _milestone(guidance),
+                    milestone(guidance),
                     str(guidance.guided_when_achieved or guidance.period or "–"),
                     label,
-                    _moves(guidance),
+                    moves(guidance),
                 )
         console.print(table)
 
@@ -161,81 +161,3 @@ async def _replay(log: EventLog) -> None:
             while await run.catch_up():
                 bar.update(task, completed=min(run.position, last))
             bar.update(task, completed=last)
-
-
-# -- rendering ---------------------------------------------------------------------
-
-
-def render_company(doc: CompanyDoc) -> Panel:
-    parts: list[RenderableType] = []
-    if doc.last_release:
-        release = doc.last_release
-        parts.append(f"last release {release.published}: {release.title}\n[dim]{release.url}[/]")
-    for drug in doc.drugs:
-        table = Table(
-            "phase",
-            "indication",
-            "status",
-            "latest cohort",
-            "escalations",
-            "enrollment",
-            "data",
-            title=f"[bold]{drug.name}[/]" + (" (discontinued)" if drug.discontinued else ""),
-            title_justify="left",
-        )
-        for trial in drug.trials:
-            table.add_row(
-                trial.phase or "?",
-                trial.indication or "",
-                trial.status,
-                _cohort(trial),
-                "\n".join(
-                    f"{e.from_dose or '?'} → {e.to_dose}"
-                    + (f" ({e.percent:+g} %)" if e.percent else "")
-                    for e in trial.escalations
-                ),
-                f"{trial.patients or '?'} patients, {trial.enrolled_on}"
-                if trial.enrolled_on
-                else "",
-                "\n".join(f"{d.kind or 'data'} {d.on}" for d in trial.data),
-            )
-        parts.append(table)
-        extras = [f"{d.designation} ({d.agency or '?'}) {d.on}" for d in drug.designations]
-        extras += [f"{f.filing or 'filing'} {f.action} {f.on}" for f in drug.filings]
-        if extras:
-            parts.append("  " + "; ".join(extras))
-    if doc.guidance:
-        table = Table(
-            "milestone",
-            "period",
-            "moves",
-            "achieved",
-            title="[bold]guidance[/]",
-            title_justify="left",
-        )
-        for guidance in doc.guidance:
-            achieved = (
-                f"{guidance.achieved_on} ({guidance.vs_guidance})" if guidance.achieved_on else ""
-            )
-            table.add_row(
-                _milestone(guidance), str(guidance.period or "–"), _moves(guidance), achieved
-            )
-        parts.append(table)
-    tickers = ", ".join(doc.tickers)
-    return Panel(Group(*parts), title=f"{doc.name or doc.key} ({tickers})", title_align="left")
-
-
-def _cohort(trial: TrialDoc) -> str:
-    cohort = trial.latest_cohort()
-    if cohort is None:
-        return ""
-    number = f"cohort {cohort.number}" if cohort.number is not None else "a cohort"
-    return f"{number} {cohort.status}" + (f" at {cohort.dose}" if cohort.dose else "")
-
-
-def _milestone(guidance: GuidanceDoc) -> str:
-    return f"{guidance.drug}: {guidance.milestone}" if guidance.drug else guidance.milestone
-
-
-def _moves(guidance: GuidanceDoc) -> str:
-    return " ".join(f"{m.previous or '?'}→{m.new or '?'} ({m.direction})" for m in guidance.moves)

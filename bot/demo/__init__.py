@@ -2,9 +2,11 @@
 
 A local GlobeNewswire stand-in publishes recorded real releases one at a
 time; the real poller reads the feeds and the release pages over HTTP on
-127.0.0.1 and records each release in the event log; a catch-up subscriber
-(the machinery projections and the Slack reactor use) reports what reached
-the log. A last poll shows that nothing is ever recorded twice.
+127.0.0.1 and records each release in the event log; the extraction stage,
+the guidance tracker and the trial state follow the log as they would in
+the daemon, and a printer subscriber shows each release with the facts read
+from it. A last poll shows that nothing is ever recorded twice; the trial
+state then answers ``/trial CLRB`` and the catalyst calendar.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.eventlog import CatchUpSubscription, EventLog, RecordedEvent, UnitOfWork
+from bot.cli.views import render_company
+from bot.eventlog import EventLog, RecordedEvent, UnitOfWork
 from bot.eventlog.sqlite import SQLiteEventLog
 from bot.events import DOMAIN_EVENTS, ReleaseReceived
+from bot.events.trial import TRIAL_EVENT_TYPES, TrialEvent
+from bot.extract import key_facts
 from bot.feeds.fetch import new_session
 from bot.feeds.model import FeedSpec, health
 from bot.feeds.poller import FeedPoller, PollerSettings
 from bot.releases.files import ReleaseFile, parse_release_file
 from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease
+from handlers.pipeline import catch_up, knowledge_subscribers
+from handlers.queries import status, upcoming
 
 
 def demo_releases() -> list[ReleaseFile]:
@@ -41,35 +48,43 @@ def demo_releases() -> list[ReleaseFile]:
 
 
 class ReleasePrinter:
-    """A subscriber that prints each release as it reaches the log."""
+    """A subscriber that prints each release, then each fact read from it, as they arrive."""
 
     name = "demo-printer"
-    types = (ReleaseReceived.TYPE,)
+    types = (ReleaseReceived.TYPE, *(cls.TYPE for cls in TRIAL_EVENT_TYPES))
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.seen = 0
-        self._progress = asyncio.Condition()
+        self.releases = 0
+        self.facts = 0
 
     async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            release = DOMAIN_EVENTS.decode_as(
-                ReleaseReceived, recorded.schema_version, recorded.data
-            )
-            tickers = ", ".join(release.tickers)
-            self.console.print(
-                f"[green]▸[/] [dim]#{recorded.position}[/] {release.published_at:%Y-%m-%d}  "
-                f"[bold]{release.company}[/] ({tickers})\n    {release.title}\n"
-                f"    [dim]{len(release.text):,} characters read from its page[/]",
-                highlight=False,
-            )
-        async with self._progress:
-            self.seen += len(events)
-            self._progress.notify_all()
+            event = DOMAIN_EVENTS.decode(recorded.type, recorded.schema_version, recorded.data)
+            if isinstance(event, ReleaseReceived):
+                self.releases += 1
+                self.console.print(
+                    f"\n[green]▸[/] {event.published_at:%Y-%m-%d}  [bold]{event.company}[/] "
+                    f"({', '.join(event.tickers)})\n  {event.title}",
+                    highlight=False,
+                )
+            elif isinstance(event, TrialEvent):
+                self.facts += 1
+                inferred = (
+                    " [magenta](inferred)[/]"
+                    if "guidance-tracker" in event.extractor_version
+                    else ""
+                )
+                self.console.print(
+                    f"    [cyan]{event.TYPE}[/] {event.drug or ''}: {key_facts(event)}{inferred}\n"
+                    f"      [dim]“{_short(event.evidence.sentence)}”[/]",
+                    highlight=False,
+                )
 
-    async def wait_for(self, count: int) -> None:
-        async with self._progress:
-            await self._progress.wait_for(lambda: self.seen >= count)
+
+def _short(sentence: str, limit: int = 160) -> str:
+    sentence = " ".join(sentence.split())
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
 async def run_demo(console: Console, workdir: Path | None = None) -> None:
@@ -98,8 +113,9 @@ async def _show(console: Console, log: SQLiteEventLog, standin: GlobeNewswireSta
     console.print(f"feeds: {', '.join(spec.name for spec in specs)}\n")
 
     printer = ReleasePrinter(console)
-    stop = asyncio.Event()
-    follower = asyncio.create_task(CatchUpSubscription(log, printer).run(stop))
+    # The daemon runs these subscribers as background tasks woken by new events;
+    # here they catch up after each poll, so the story prints in order.
+    subscribers = [*knowledge_subscribers(), printer]
     async with new_session(per_host=4) as session:
         poller = FeedPoller(
             log,
@@ -109,23 +125,33 @@ async def _show(console: Console, log: SQLiteEventLog, standin: GlobeNewswireSta
             random=random.random,
             settings=PollerSettings(),
         )
-        try:
-            await _poll_all(poller, specs)  # first contact: the feeds are empty
-            for count, release in enumerate(releases, start=1):
-                standin.add(release)
-                await _poll_all(poller, specs)
-                async with asyncio.timeout(30):
-                    await printer.wait_for(count)
-            again = await _poll_all(poller, specs)
-            console.print(
-                f"\nPolling every feed once more: {again['not-modified']} answered "
-                "304 Not Modified, nothing was recorded twice."
-            )
-            await _health(console, poller, specs)
-        finally:
-            stop.set()
-            await follower
+        await _poll_all(poller, specs)  # first contact: the feeds are empty
+        for release in releases:
+            standin.add(release)
+            await _poll_all(poller, specs)
+            await catch_up(log, subscribers)
+        again = await _poll_all(poller, specs)
+        console.print(
+            f"\nPolling every feed once more: {again['not-modified']} answered "
+            "304 Not Modified, nothing was recorded twice."
+        )
+        await _health(console, poller, specs)
+    await _answers(console, log, releases)
     await _summary(console, log)
+
+
+async def _answers(console: Console, log: EventLog, releases: list[StandInRelease]) -> None:
+    first = releases[0]
+    ticker = first.tickers[0].rpartition(":")[2] if first.tickers else first.company
+    console.rule(f"/trial {ticker}")
+    for doc in await status(log, ticker):
+        console.print(render_company(doc))
+    console.rule(f"/trial upcoming, as of {first.published_at:%Y-%m-%d}")
+    as_of = first.published_at.date()
+    for entry in await upcoming(log, as_of):
+        g = entry.guidance
+        moves = f"  (moved {len(g.moves)}×)" if g.moves else ""
+        console.print(f"  {g.period}  {entry.company} {g.drug or ''}: {g.milestone}{moves}")
 
 
 async def _poll_all(poller: FeedPoller, specs: list[FeedSpec]) -> dict[str, int]:
@@ -152,6 +178,7 @@ async def _summary(console: Console, log: EventLog) -> None:
     kinds = ", ".join(f"{count} {name}" for name, count in stats.by_type.items())
     console.print(
         f"The log holds {stats.events} events ({kinds}) in {stats.streams} streams; "
-        f"the subscriber's checkpoint is at {stats.subscriptions.get(ReleasePrinter.name, 0)} "
-        f"of {stats.last_position}."
+        "every subscriber is at "
+        + ", ".join(f"{name} {position}" for name, position in sorted(stats.subscriptions.items()))
+        + f" of {stats.last_position}."
     )
