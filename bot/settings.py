@@ -61,6 +61,16 @@ class PollerConfig(_Section):
         )
 
 
+class DaemonConfig(_Section):
+    http_host: str = "127.0.0.1"
+    # 0 picks a free port (tests); /healthz and /metrics are served here.
+    http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    shutdown_timeout: Seconds = 20.0
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A replica takes over a dead one's feeds and subscribers within this many seconds.
+    lease_recheck: Seconds = 5.0
+
+
 class WatchlistConfig(_Section):
     tickers: list[str] = []
     companies: list[str] = []
@@ -109,6 +119,7 @@ class Settings(_Section):
     globenewswire: GlobeNewswireConfig = GlobeNewswireConfig()
     poller: PollerConfig = PollerConfig()
     watchlist: WatchlistConfig = WatchlistConfig()
+    daemon: DaemonConfig = DaemonConfig()
     feeds: list[FeedConfig] = []
 
     @model_validator(mode="after")
@@ -157,7 +168,27 @@ def load_settings(path: Path | None) -> Settings:
     return parse_settings(data, source=str(path))
 
 
+_SECRET_WORDS = ("token", "secret", "password", "api_key", "apikey")
+
+
+def _refuse_secrets(data: object, path: str = "") -> None:
+    """A secret in a file ends up in backups and repositories: it belongs in the environment."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if any(word in str(key).lower() for word in _SECRET_WORDS):
+                raise ConfigError(
+                    f"{where}: secrets do not belong in the configuration file; set them in the "
+                    "environment (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN)"
+                )
+            _refuse_secrets(value, where)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            _refuse_secrets(item, f"{path}[{index}]")
+
+
 def parse_settings(data: dict[str, object], *, source: str = "config") -> Settings:
+    _refuse_secrets(data)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

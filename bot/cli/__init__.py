@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import feeds_cmd, state_cmd
+from bot.cli.common import ConfigPath, settings_from
 from bot.cli.log_cmd import app as log_app
 from bot.cli.standin_cmd import app as standin_app
 
@@ -37,6 +38,19 @@ def _root() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+@app.command()
+def run(config: ConfigPath = None) -> None:
+    """Run the daemon: poll the feeds, follow the log, serve /healthz and /metrics, until SIGTERM."""
+    import asyncio
+
+    from bot.daemon import Daemon, run_until_signalled
+    from bot.logs import configure_logging
+
+    settings = settings_from(config)
+    configure_logging(settings.daemon.log_level)
+    asyncio.run(run_until_signalled(Daemon(settings=settings)))
 
 
 @app.command()

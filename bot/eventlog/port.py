@@ -58,6 +58,7 @@ class EventLog(ABC):
         # appends made by another process (a CLI next to the daemon) or
         # notifications lost while a connection was down.
         self._poll_interval = poll_interval
+        self._leases: set[str] = set()
         self._known_position = 0
         self._advanced = asyncio.Event()
 
@@ -117,6 +118,27 @@ class EventLog(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    # -- leases: one holder at a time across every process sharing the log --------
+
+    async def try_lease(self, name: str) -> bool:
+        """Take the lease ``name`` if no other holder has it; True while this log holds it.
+
+        A lease is held until released or until the holder dies (its connection
+        ends), so a crashed replica's feeds and subscribers are taken over. The
+        embedded backend has a single process: its leases are in-process.
+        """
+        if name in self._leases:
+            return True
+        self._leases.add(name)
+        return True
+
+    async def release_lease(self, name: str) -> None:
+        self._leases.discard(name)
+
+    @property
+    def leases(self) -> frozenset[str]:
+        return frozenset(self._leases)
 
     # -- shared behaviour ----------------------------------------------------
 

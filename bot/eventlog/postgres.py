@@ -363,6 +363,8 @@ class PostgresEventLog(EventLog):
         self.channel = f"trialwire_events_{schema}"
         self._listener: asyncpg.Connection[Any] | None = None
         self._reconnect: asyncio.Task[None] | None = None
+        self._lease_conn: asyncpg.Connection[Any] | None = None
+        self._lease_guard = asyncio.Lock()
         self._closed = False
 
     @classmethod
@@ -568,6 +570,43 @@ class PostgresEventLog(EventLog):
             subscriptions={str(r[0]): int(r[1]) for r in subs},
         )
 
+    async def try_lease(self, name: str) -> bool:
+        """A session-level advisory lock on a connection of its own: held until released,
+        or until this process (or its connection) dies, when another replica takes it."""
+        self._check_open()
+        async with self._lease_guard:
+            if self._lease_conn is not None and self._lease_conn.is_closed():
+                self._lease_conn = None
+                self._leases.clear()  # the server released them with the connection
+            if name in self._leases:
+                return True
+            if self._lease_conn is None:
+                self._lease_conn = await asyncpg.connect(self._dsn)
+            granted = await self._lease_conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"{self.schema}:{name}"
+            )
+            if granted:
+                self._leases.add(name)
+            return bool(granted)
+
+    async def release_lease(self, name: str) -> None:
+        async with self._lease_guard:
+            if (
+                name in self._leases
+                and self._lease_conn is not None
+                and not self._lease_conn.is_closed()
+            ):
+                await self._lease_conn.execute(
+                    "SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"{self.schema}:{name}"
+                )
+            self._leases.discard(name)
+
+    @property
+    def leases(self) -> frozenset[str]:
+        if self._lease_conn is not None and self._lease_conn.is_closed():
+            return frozenset()
+        return frozenset(self._leases)
+
     def _check_open(self) -> None:
         if self._closed:
             raise LogClosedError("the event log is closed")
@@ -583,6 +622,10 @@ class PostgresEventLog(EventLog):
         listener, self._listener = self._listener, None
         if listener is not None:
             await listener.close()
+        leases, self._lease_conn = self._lease_conn, None
+        if leases is not None and not leases.is_closed():
+            await leases.close()
+        self._leases.clear()
         await self._pool.close()
 
 

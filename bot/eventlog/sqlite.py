@@ -89,10 +89,10 @@ _HEADS = (
 
 def _connect(path: Path, synchronous: Synchronous, *, writer: bool) -> sqlite3.Connection:
     # The writer is used inline and, for slow steps, from its thread (never both at once).
+    # Opening waits for other processes' locks; afterwards the writer never waits inline.
     conn = sqlite3.connect(
-        path, isolation_level=None, timeout=0 if writer else LOCK_WAIT_SECONDS,
-        check_same_thread=not writer,
-    )  # fmt: skip
+        path, isolation_level=None, timeout=LOCK_WAIT_SECONDS, check_same_thread=not writer
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     if writer and synchronous == "NORMAL":

@@ -9,7 +9,6 @@ never applied twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Collection, Sequence
 from typing import Protocol
@@ -103,14 +102,27 @@ class CatchUpSubscription:
         """How many positions the subscriber is behind the head of the log."""
         return max(0, await self.log.last_position() - await self.log.get_checkpoint(self.name))
 
-    async def run(self, stop: asyncio.Event, *, max_backoff: float = 30.0) -> None:
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        max_backoff: float = 30.0,
+        lease: str | None = None,
+        recheck: float = 5.0,
+    ) -> None:
         """Catch up, then wait for new events and catch up again, until ``stop`` is set.
 
         A failing handler is retried with a capped exponential backoff; the
-        checkpoint does not move past an event until it has been handled.
+        checkpoint does not move past an event until it has been handled. With
+        ``lease``, only the holder of that lease runs (one replica among
+        several); the others check every ``recheck`` seconds and take over when
+        the holder is gone.
         """
         backoff = 0.5
         while not stop.is_set():
+            if lease is not None and not await self.log.try_lease(lease):
+                await _first_of(stop.wait(), timeout=recheck)
+                continue
             try:
                 await self.catch_up()
                 backoff = 0.5
@@ -118,17 +130,20 @@ class CatchUpSubscription:
                 continue
             except Exception:
                 log.exception("subscriber %s failed; retrying in %.1fs", self.name, backoff)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), backoff)
+                await _first_of(stop.wait(), timeout=backoff)
                 backoff = min(backoff * 2, max_backoff)
                 continue
-            await _first_of(stop.wait(), self.log.wait_for_events(self.position))
+            await _first_of(
+                stop.wait(),
+                self.log.wait_for_events(self.position),
+                timeout=recheck if lease is not None else None,
+            )
 
 
-async def _first_of(*aws: Awaitable[object]) -> None:
+async def _first_of(*aws: Awaitable[object], timeout: float | None = None) -> None:  # noqa: ASYNC109 (wait, not cancel)
     tasks = [asyncio.ensure_future(aw) for aw in aws]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()

@@ -79,3 +79,12 @@ def test_an_unknown_feed_name_lists_the_known_ones() -> None:
     settings = parse_settings({"feeds": [{"name": "biotech", "industry": "4573-Biotechnology"}]})
     with pytest.raises(ConfigError, match="no feed named 'nope' \\(feeds: biotech\\)"):
         settings.feed("nope")
+
+
+def test_a_secret_in_the_file_is_refused_with_where_to_put_it() -> None:
+    with pytest.raises(
+        ConfigError, match=r"slack\.bot_token: secrets do not belong .*\(SLACK_BOT_TOKEN"
+    ):
+        parse_settings({"slack": {"bot_token": "xoxb-123"}})
+    with pytest.raises(ConfigError, match=r"log\.password"):
+        parse_settings({"log": {"password": "hunter2"}})
