@@ -28,6 +28,7 @@ app.command("status")(state_cmd.status_command)
 app.command("upcoming")(state_cmd.upcoming_command)
 app.command("track-record")(state_cmd.track_record_command)
 app.command("replay")(state_cmd.replay_command)
+app.command("reextract")(state_cmd.reextract_command)
 
 
 @app.callback()

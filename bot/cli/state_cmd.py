@@ -161,3 +161,23 @@ async def _replay(log: EventLog) -> None:
             while await run.catch_up():
                 bar.update(task, completed=min(run.position, last))
             bar.update(task, completed=last)
+
+
+def reextract_command(config: ConfigPath = None) -> None:
+    """Re-read every stored release with the current extractor; append only new facts, as history."""
+    from handlers.extraction import reextract
+
+    settings = settings_from(config)
+
+    async def run() -> int:
+        async with open_event_log(settings) as log:
+            with Progress(
+                TextColumn("releases"), BarColumn(), MofNCompleteColumn(), console=console
+            ) as bar:
+                task = bar.add_task("releases", total=None)
+                return await reextract(
+                    log, lambda done, total: bar.update(task, completed=done, total=total)
+                )
+
+    appended = asyncio.run(run())
+    console.print(f"{appended} new events appended as history (never alerted).")

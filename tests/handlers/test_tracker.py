@@ -115,3 +115,24 @@ async def test_a_stated_delay_in_a_real_release_pair(event_log: EventLog) -> Non
     assert topline.moves[-1].direction == "later"
     assert topline.period is not None
     assert topline.period.label.startswith("2020")
+
+
+async def test_reextract_appends_only_new_facts_and_as_history(event_log: EventLog) -> None:
+    import msgspec
+
+    from handlers.extraction import reextract
+
+    await record_all(event_log, FIRST)
+    await catch_up(event_log)
+    await record_all(event_log, SECOND)  # stored, never read by an extractor yet
+    before = (await event_log.stats()).events
+    seen: list[tuple[int, int]] = []
+
+    appended = await reextract(event_log, lambda done, total: seen.append((done, total)))
+
+    assert appended >= 1  # the second release's facts, and nothing from the first again
+    assert (await event_log.stats()).events == before + appended
+    assert seen[-1] == (2, 2)
+    new = [e async for e in event_log.read(from_position=before)]
+    assert {msgspec.json.decode(e.metadata)["history"] for e in new} == {True}
+    assert await reextract(event_log) == 0
