@@ -136,6 +136,7 @@ class GlobeNewswireStandIn:
     _served: dict[str, _Served] = field(default_factory=dict)
     _by_org: dict[str, list[StandInRelease]] | None = None
     _by_id: dict[str, StandInRelease] = field(default_factory=dict)
+    _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
     base_url: str = ""
 
     def add(self, *releases: StandInRelease) -> None:
@@ -206,6 +207,18 @@ class GlobeNewswireStandIn:
         self.requests.append(
             SeenRequest(path=request.path, headers=dict(request.headers), status=status)
         )
+        for waiter in [w for w in self._waiters if len(self.requests) >= w[0]]:
+            self._waiters.remove(waiter)
+            if not waiter[1].done():
+                waiter[1].set_result(None)
+
+    async def wait_for_requests(self, count: int) -> None:
+        """Until the stand-in has served ``count`` requests in all."""
+        if len(self.requests) >= count:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((count, waiter))
+        await waiter
 
     def _select(self, kind: str, value: str, rest: str = "") -> list[StandInRelease]:
         """The feed's items, newest first; ``rest`` may page back (StartDate/Max/Start)."""
