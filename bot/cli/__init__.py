@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import feeds_cmd
+from bot.cli.extract_cmd import extract
 from bot.cli.log_cmd import app as log_app
 from bot.cli.standin_cmd import app as standin_app
 
@@ -23,6 +24,7 @@ app.add_typer(standin_app, name="stand-in")
 app.command()(feeds_cmd.feeds)
 app.command()(feeds_cmd.poll)
 app.command()(feeds_cmd.backfill)
+app.command()(extract)
 
 
 @app.callback()

@@ -407,7 +407,7 @@ def build_lexicon(sentences: list[Sentence], company: str, tickers: tuple[str, .
     """Read the drugs of a release and score how central each one is to its news."""
     lexicon = Lexicon()
     readable = [s for s in sentences if s.section != "boilerplate"]
-    ticker_set = {t.upper() for t in tickers}
+    ticker_set = {t.rsplit(":", 1)[-1].strip().upper() for t in tickers}  # "Nasdaq:CLRB" → CLRB
     every_text = " | ".join(s.text for s in readable)
     found = Counter(_candidates(" | ".join(s.raw for s in readable), every_text, company))
     # A release names a handful of drugs; keeping the most frequent bounds the work on
