@@ -52,7 +52,7 @@ def _key(event: TrialEvent) -> tuple[str, ...]:
 def _rank(finding: Finding) -> tuple[float, ...]:
     event = finding.event
     filled = sum(
-        1 for f in dataclasses.fields(event) if getattr(event, f.name) not in (None, (), "")
+        1 for name in type(event).__dataclass_fields__ if getattr(event, name) not in (None, (), "")
     )
     return (
         float(finding.explicit_phase),

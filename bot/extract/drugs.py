@@ -310,13 +310,16 @@ def _inn_ok(word: str, company_words: set[str]) -> bool:
     return not (_ENZYME.search(lower) and not lower.startswith("peg"))
 
 
+_LETTERS = re.compile(r"[a-zA-Z]+")
+
+
 def _code_ok(code: str, before: str) -> bool:
-    prefix = re.match(r"[a-zA-Z]+", code)
+    prefix = _LETTERS.match(code)
     if prefix is None or prefix.group(0).upper() in NOT_DRUG_PREFIXES:
         return False
     if _YEARLIKE_CODE.match(code):
         return False
-    return not re.search(r"\btargeting\s*$", before)
+    return not before.rstrip().endswith("targeting")
 
 
 def _codes(text: str) -> Iterator[tuple[str, int]]:

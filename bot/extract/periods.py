@@ -318,12 +318,15 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     return sorted(found, key=lambda m: m.start)
 
 
+_CUT_YEAR = re.compile(r"\s*(?:of|in)\s+\d")
+
+
 def _year_cut_off(match: re.Match[str], text: str) -> bool:
     """ "the second half of 2" (a truncated copy): a year was meant but cannot be read."""
     groups = match.groupdict()
     if groups.get("year") or groups.get("rel") or groups.get("rel2"):
         return False
-    return bool(re.match(r"\s*(?:of|in)\s+\d", text[match.end() :]))
+    return bool(_CUT_YEAR.match(text, match.end()))
 
 
 def _bump_bare(kind: str, label: str, published: date | None, match: re.Match[str]) -> str:

@@ -102,11 +102,15 @@ def _words_before(view: View, position: int, count: int = 4) -> str:
     return " ".join(view.lower[max(0, position - 80) : position].split()[-count:])
 
 
+_CLAUSE_CUT = re.compile(r",|\b(?:which|who|whom|where|in\s+which|that)\b")
+_THIS_COHORT = re.compile(r"\b(?:this|the)\s+(?:dose\s+)?cohort\b")
+
+
 def _predicate_window(view: View, end: int) -> str:
     """The words after "initiation of X" up to a comma or a relative clause: where
     "is expected" or "will" would say the start has not happened."""
     window = view.lower[end : end + 100]
-    cut = re.search(r",|\b(?:which|who|whom|where|in\s+which|that)\b", window)
+    cut = _CLAUSE_CUT.search(window)
     return window[: cut.start()] if cut else window
 
 
@@ -129,7 +133,7 @@ def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] 
     for kind, pattern in (("part", PART), ("trial", TRIAL), ("dosing", DOSING)):
         for match in pattern.finditer(view.lower, window_start, window_end):
             found.append((match.start(), kind, match.start()))
-    if re.search(r"\b(?:this|the)\s+(?:dose\s+)?cohort\b", view.lower[window_start:window_end]):
+    if _THIS_COHORT.search(view.lower, window_start, window_end):
         spot = view.lower.find("cohort", window_start, window_end)
         found.append((spot, "this-cohort", spot))
     if not found:
