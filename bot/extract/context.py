@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.events.trial import Dose, Evidence, drug_key
-from bot.extract.drugs import CODE, Lexicon, build_lexicon, is_partner
+from bot.extract.drugs import CODE
+from bot.extract.lexicon import Lexicon, build_lexicon, is_partner
 from bot.extract.model import (
     CohortMention,
     DoseMention,

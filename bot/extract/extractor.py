@@ -8,9 +8,9 @@ from bot.events.trial import TrialEvent
 from bot.extract import assemble
 from bot.extract.context import read
 from bot.extract.model import ReleaseInput
-from bot.extract.rules import Finding, cohort, guidance, regulatory, starts, trial
+from bot.extract.rules import Finding, achieved, cohort, guidance, regulatory, starts, trial
 
-RULES = (starts, trial, cohort, guidance, regulatory)
+RULES = (starts, trial, cohort, guidance, achieved, regulatory)
 
 # Law firms announce class actions about other companies' news: never the issuer's.
 LAW_FIRM = re.compile(

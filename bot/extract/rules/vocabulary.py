@@ -57,6 +57,10 @@ FUTURE = phrases(
     r"as\s+early\s+as",
     r"could",
 )
+# The sentence frames what follows as still to come.
+FUTURE_FRAME = phrases(
+    r"expect\w*", r"anticipat\w*", r"will", r"plan(?:s|ned)?\s+to", r"intend\w*", r"on\s+track"
+)
 # Conditions and possibilities: nothing has happened.
 HYPOTHETICAL = phrases(
     r"if",
