@@ -11,6 +11,8 @@ to more specific ones:
 - "first patient dosed in the study" gives way to "… in the combination arm";
 - a move of guidance with no new date gives way to a dated one;
 - the same milestone guided twice in nested windows ("1Q19", "this month") is one.
+
+Every event but guidance must name a drug; a reading with none is dropped.
 """
 
 from __future__ import annotations

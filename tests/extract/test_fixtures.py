@@ -19,7 +19,8 @@ from bot.extract import extract, to_corpus
 from bot.extract.sources import from_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "extract" / "corpus"
-RELEASES = sorted(FIXTURES.glob("*.txt"))
+SYNTHETIC = FIXTURES.parent / "synthetic"
+RELEASES = sorted(FIXTURES.glob("*.txt")) + sorted(SYNTHETIC.glob("*.txt"))
 
 _ROMAN = {"iii": "3", "ii": "2", "iv": "4", "i": "1"}
 _KEY_FIELD = {

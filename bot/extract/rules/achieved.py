@@ -5,13 +5,12 @@ for the old guidance."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from bot.events.trial import MilestoneAchieved, VersusGuidance
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import FUTURE_FRAME, make, phrases
+from bot.extract.rules.vocabulary import FUTURE, FUTURE_FRAME, make, phrases
 
 AHEAD = phrases(
     r"(?:well\s+|significantly\s+|substantially\s+)?ahead\s+of\s+(?:the\s+company's\s+|our\s+|its\s+|the\s+)?(?:prior\s+|previous\s+|original\s+)?(?:guidance|schedule|plan|expectations?|projections?|timelines?)",
@@ -78,11 +77,20 @@ def _achieved(doc: Document, view: View) -> Iterator[Finding]:
         return
     if versus != "late" and FUTURE_FRAME.search(view.lower[: match.start()]):
         return
-    guided = next((m.period for m in view.periods if m.start > match.start()), None)
+    # The guided period is the old guidance the sentence compares with ("…, which called
+    # for … the end of the second quarter"), not a new expectation after it.
+    guided = next(
+        (
+            m.period
+            for m in view.periods
+            if m.start > match.start() and not FUTURE.search(view.lower, match.end(), m.start)
+        ),
+        None,
+    )
     drug = doc.drug_near(view, achieved.start())
     cohort = next((c for c in view.cohorts if c.numbers), None)
     subject = f"Cohort {cohort.numbers[-1]} " if cohort else ""
-    milestone = subject + re.sub(r"\s+of$", "", achieved.group(0).lower())
+    milestone = subject + _WHAT.get(achieved.group(0).split()[0][:6], achieved.group(0))
     yield Finding(
         make(
             MilestoneAchieved,
@@ -95,6 +103,27 @@ def _achieved(doc: Document, view: View) -> Iterator[Finding]:
         ),
         view,
     )
+
+
+# What was reached, by the word that says so.
+_WHAT = {
+    "initia": "initiation",
+    "comple": "completion",
+    "starte": "start",
+    "start": "start",
+    "began": "start",
+    "begun": "start",
+    "dosed": "first dosing",
+    "enroll": "enrollment",
+    "enrole": "enrollment",
+    "reache": "milestone",
+    "achiev": "milestone",
+    "delive": "milestone",
+    "occurs": "initiation",
+    "occurr": "milestone",
+    "milest": "milestone",
+    "underw": "start",
+}
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:

@@ -63,7 +63,15 @@ NOT_GRANTED = phrases(
     r"may",
     r"if",
 )
-NEWS = phrases(r"today", r"announce[sd]?", r"announcing")
+# Words that make a designation in the body news rather than a restated fact.
+NEWS = phrases(
+    r"today",
+    r"announce[sd]?",
+    r"announcing",
+    r"recently",
+    r"(?:this|last)\s+(?:week|month)",
+    r"yesterday",
+)
 AGENCY = re.compile(
     r"\b(FDA|Food\s+(?:&|and)\s+Drug\s+Administration|EMA|European\s+Medicines\s+Agency|European\s+Commission|"
     r"MHRA|PMDA|Health\s+Canada|TGA|NMPA|Swissmedic|Ethics\s+Committee(?:\s+of\s+(?:the\s+)?[A-Z][\w]*(?:\s+[A-Z][\w]*)*)?|"

@@ -88,6 +88,7 @@ _NO_AUXILIARY = re.compile(
     r"(?:patient|subject|participant|volunteer)s?\s+(?:dosed|treated|randomi[sz]ed|infused)"
 )
 RELATIVE = re.compile(r"\b(?:that|which|who)$")
+PASSIVE_BEFORE = re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:now\s+)?$")
 # A noun ("initiation of X") followed by an expectation is guidance, not news.
 EXPECTED_AFTER = phrases(
     r"(?:is|are)\s+(?:now\s+)?(?:expected|anticipated|planned|scheduled|slated|projected|targeted)",
@@ -122,10 +123,11 @@ def _not_yet(view: View, start: int) -> bool:
 
 def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] | None:
     """The nearest thing that started ("cohort", "part", "trial", "dosing") and where."""
+    low, high = view.clause(start)
     if forward:
-        window_start, window_end = end, min(len(view.lower), end + 110)
+        window_start, window_end = end, min(high, end + 110)
     else:
-        window_start, window_end = max(0, start - 110), start
+        window_start, window_end = max(low, start - 110), start
     found: list[tuple[int, str, int]] = []
     for cohort in view.cohorts:
         if window_start <= cohort.start < window_end:
@@ -245,6 +247,8 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
             continue
         if STARTED_AT.match(view.lower, end):
             continue  # "started at a 120 mg/m2 dose" gives the starting dose
+        if PASSIVE_BEFORE.search(view.lower, max(0, start - 20), start):
+            continue  # "the trial was initiated": read below, from what comes before
         yield from _started(doc, view, start, end, forward=True)
     for match in STARTED_OBJECT_BEFORE.finditer(view.lower):
         start, end = match.span()

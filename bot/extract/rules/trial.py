@@ -25,6 +25,7 @@ ENROLLMENT_COMPLETED = phrases(
     r"(?:has|have)\s+(?:successfully\s+)?completed\s+(?:its\s+|their\s+)?enrol?lment",
     r"all\s+(?:\w+\s+){0,2}(?:\(\d+\)\s+)?patients\s+(?:have|has)\s+(?:been\s+enrolled|received\s+their\s+first)",
     r"last\s+(?:patient|subject|participant)\s+(?:has\s+been|was|had\s+been)\s+(?:enrolled|randomi[sz]ed)",
+    r"(?:enrol?lment|recruitment)\s+(?:fully\s+)?completed\b(?!\s+(?:by|before|in\s+(?:the\s+)?(?:first|second|third|fourth)))",
 )
 # "one-third enrolled", "all of which have completed enrollment", "to complete enrollment".
 ENROLLMENT_NOT_NEWS = phrases(

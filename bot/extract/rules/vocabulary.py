@@ -196,11 +196,6 @@ def before(view: View, position: int, chars: int = 60) -> str:
     return view.lower[max(0, position - chars) : position]
 
 
-def after(view: View, position: int, chars: int = 80) -> str:
-    """The lower-case text just after ``position``, for ``phrases`` patterns."""
-    return view.lower[position : position + chars]
-
-
 def is_history(doc: Document, view: View, position: int) -> bool:
     """The trigger restates old news: "as announced on …", or a date months back."""
     if view.has_any(HISTORY_WORDS) and HISTORY.search(view.lower):
