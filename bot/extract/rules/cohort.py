@@ -30,6 +30,8 @@ DECLARED_SAFE = phrases(
     r"(?:determined|deemed|found|declared|confirmed|shown)\s+(?:that\s+)?(?:[\w./-]+\s+){0,10}?(?:to\s+be\s+|was\s+|is\s+)?safe",
     r"(?:was|were|is)\s+(?:\w+\s+)?safe\s+and\s+(?:well[\s-])?tolerated",
     r"clear(?:ed|ing)\s+the\s+(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+dose\s+(?:level|cohort)",
+    # "cleared the 400 mg dose level"
+    r"clear(?:ed|ing)\s+the\s+\d[\d.,]*\s*\S+\s+(?:dose\s+)?(?:level|cohort)",
 )
 STATUS_SUMMARY = phrases(
     r"to\s+date",
@@ -141,7 +143,11 @@ def _completions(doc: Document, view: View) -> Iterator[Finding]:
         doses = list(view.doses)
         if "clear" in match.group(0).lower():
             number = _ordinal(match.group(0))
-            if number is not None:
+            named_dose = [d for d in doses if match.start() <= d.start < match.end()]
+            if named_dose:
+                cleared = CohortMention((), named_dose[0].dose, match.start(), match.end())
+                yield _completed(doc, view, cleared, match.start(), "safe")
+            elif number is not None:
                 yield _completed(
                     doc,
                     view,

@@ -82,6 +82,12 @@ MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"endpoints?",
         ),
     ),
+    (
+        "dose selection",
+        phrases(
+            r"recommended\s+phase\s+(?:2|ii)\s+dose", r"rp2d", r"maximum\s+tolerated\s+dose", r"mtd"
+        ),
+    ),
     ("completion", phrases(r"complet\w+")),
 )
 # Initiation and completion are trial milestones only when a trial is in view.
