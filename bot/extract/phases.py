@@ -20,7 +20,9 @@ PHASE = re.compile(
     # "[Pp](?<!…)" rather than "\b[Pp]": a pattern that starts with a character class is
     # found by a fast scan; one that starts with "\b" is tried at every position.
     # "the recommended Phase 2 dose" names a dose, not the trial's phase
-    r"[Pp](?<![A-Za-z0-9_][Pp])(?<!recommended [Pp])(?<!Recommended [Pp])hase[\s-]*(?P<a>" + _NUMERAL + r")(?P<as>[abcABC](?![A-Za-z]))?"
+    r"[Pp](?<![A-Za-z0-9_][Pp])(?<!recommended [Pp])(?<!Recommended [Pp])hase[\s-]*(?P<a>"
+    + _NUMERAL
+    + r")(?P<as>[abcABC](?![A-Za-z]))?"
     r"(?:\s*[/-]\s*(?:[Pp]hase\s*)?(?P<b>" + _NUMERAL + r")(?P<bs>[abcABC](?![A-Za-z]))?)?"
 )
 
