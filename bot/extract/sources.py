@@ -5,32 +5,14 @@ Pure: the caller reads the file."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from bot.extract.model import ReleaseInput
-from bot.extract.text import DATELINE
+from bot.extract.text import date_from_dateline
 from bot.releases.files import ReleaseFile, parse_release_file
 from bot.releases.page import ReleasePage
 
 # Corpus titles that were not retrieved carry a note in brackets: "[from URL slug] …".
 _TITLE_NOTE = re.compile(r"^\s*\[[^\]]*\]\s*")
-_DATE_IN_DATELINE = re.compile(
-    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})"
-)
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def date_from_dateline(text: str) -> date | None:
-    """The release date its dateline states ("MADISON, Wis., Feb. 22, 2017 (GLOBE …")."""
-    dateline = DATELINE.search(text[:5000])
-    match = _DATE_IN_DATELINE.search(dateline.group(0) if dateline else text[:400])
-    if match is None:
-        return None
-    try:
-        month = _MONTHS.index(match.group(1).lower()) + 1
-        return date(int(match.group(3)), month, int(match.group(2)))
-    except ValueError:
-        return None
 
 
 def from_file(release: ReleaseFile) -> ReleaseInput:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from bot.extract.text import date_from_dateline
 from bot.feeds.parse import parse_time
 
 # A release page is tens of KB; the rest of anything larger is not read.
@@ -54,11 +55,6 @@ _DATELINE_COMPANY = re.compile(
     r"(?:\((?:GLOBE NEWSWIRE|PRIMEZONE|BUSINESS WIRE|ACCESSWIRE|Newsfile)\)|/PRNewswire/)\s*[-—–]+\s*"
     r"(?P<company>[A-Z][^()]{1,120}?)\s*\((?:NASDAQ|Nasdaq|NYSE|TSX|OTC|CSE)"
 )
-_DATELINE_DATE = re.compile(
-    r"\b(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+"
-    r"(?P<year>(?:19|20)\d\d)\s*(?:\((?:GLOBE NEWSWIRE|PRIMEZONE|BUSINESS WIRE)\)|/PRNewswire/|[-—–])"
-)
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -155,14 +151,8 @@ def _organisation(ld: dict[str, object]) -> str:
 
 def _dateline_time(text: str) -> datetime | None:
     """Midnight UTC of the date the dateline gives, for pages that carry no time."""
-    match = _DATELINE_DATE.search(text[:2000])
-    if match is None:
-        return None
-    try:
-        day = date(int(match["year"]), _MONTHS.index(match["month"].lower()) + 1, int(match["day"]))
-    except ValueError:
-        return None
-    return datetime.combine(day, time(), tzinfo=UTC)
+    day = date_from_dateline(text)
+    return datetime.combine(day, time(), tzinfo=UTC) if day else None
 
 
 def _first_text(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.extract.sources import date_from_dateline, from_page, from_text
+from bot.extract.sources import from_page, from_text
+from bot.extract.text import date_from_dateline
 from bot.releases.page import ReleasePage
 
 CORPUS = """source: https://example.com/x
