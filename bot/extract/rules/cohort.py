@@ -15,7 +15,15 @@ from bot.extract.context import Document, View
 from bot.extract.model import CohortMention, DoseMention
 from bot.extract.quantities import consistent
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import HYPOTHETICAL, before, is_history, make, phrases
+from bot.extract.rules.vocabulary import (
+    HYPOTHETICAL,
+    before,
+    cohort_facts,
+    is_history,
+    make,
+    phased,
+    phrases,
+)
 
 # "completion of Cohort 3", "completed the treatment of patients in cohort 1".
 COMPLETED_BEFORE_COHORT = re.compile(
@@ -97,22 +105,11 @@ def _completed(
     look_up_dose: bool = True,
 ) -> Finding:
     drug = doc.drug_near(view, position)
-    number = cohort.numbers[-1] if cohort.numbers else None
-    dose = dose or cohort.dose
-    if dose is None and number is not None and look_up_dose:
-        dose = doc.cohort_dose(drug, number)
-    phase = doc.phase_near(view, position, drug)
-    event = make(
-        CohortCompleted,
-        doc,
-        view,
-        drug=doc.name(view, drug),
-        phase=phase.label,
-        cohort=number,
-        dose=dose,
-        outcome=outcome,
+    number, looked_up = cohort_facts(doc, drug, cohort)
+    dose = dose or cohort.dose or (looked_up if look_up_dose else None)
+    return phased(
+        CohortCompleted, doc, view, drug, position, cohort=number, dose=dose, outcome=outcome
     )
-    return Finding(event, view, phase.explicit)
 
 
 def _completions(doc: Document, view: View) -> Iterator[Finding]:

@@ -16,7 +16,7 @@ from bot.events.trial import (
 )
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import before, is_history, lower_pattern, make, phrases
+from bot.extract.rules.vocabulary import before, is_history, lower_pattern, make, phased, phrases
 
 # -- designations ------------------------------------------------------------------
 DESIGNATIONS: tuple[tuple[str, str], ...] = (
@@ -260,19 +260,7 @@ def _cleared(doc: Document, view: View) -> Iterator[Finding]:
     if is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
-    phase = doc.phase_near(view, match.end(), drug)
-    yield Finding(
-        make(
-            TrialCleared,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            phase=phase.label,
-            authority=_authority(view),
-        ),
-        view,
-        phase.explicit,
-    )
+    yield phased(TrialCleared, doc, view, drug, match.end(), authority=_authority(view))
 
 
 def _holds(doc: Document, view: View) -> Iterator[Finding]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from bot.events.trial import CohortInitiated, FirstPatientDosed, TrialInitiated
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import NEGATION, is_history, make, phrases
+from bot.extract.rules.vocabulary import NEGATION, cohort_facts, is_history, phased, phrases
 
 # "<verb> <what started>": the object follows the trigger.
 STARTED_OBJECT_AFTER = phrases(
@@ -163,28 +163,13 @@ def _trial_or_part(
     doc: Document, view: View, start: int, end: int, kind: str, where: int
 ) -> Iterator[Finding]:
     drug = doc.drug_near(view, start)
-    drugs = doc.drugs_for_both(view) or [drug]
-    for key in drugs:
-        phase = doc.phase_near(view, where, key)
-        name = doc.name(view, key)
+    for key in doc.drugs_for_both(view) or [drug]:
         if kind == "trial":
-            yield Finding(
-                make(TrialInitiated, doc, view, drug=name, phase=phase.label), view, phase.explicit
-            )
+            yield phased(TrialInitiated, doc, view, key, where)
         elif kind == "dosing-trial":
-            yield Finding(
-                make(FirstPatientDosed, doc, view, drug=name, phase=phase.label),
-                view,
-                phase.explicit,
-            )
+            yield phased(FirstPatientDosed, doc, view, key, where)
         elif kind == "part":
-            yield Finding(
-                make(
-                    CohortInitiated, doc, view, drug=name, phase=phase.label, arm=_arm(view, where)
-                ),
-                view,
-                phase.explicit,
-            )
+            yield phased(CohortInitiated, doc, view, key, where, arm=_arm(view, where))
 
 
 def _cohort(
@@ -198,22 +183,8 @@ def _cohort(
     if cohort is None:
         return
     drug = doc.drug_near(view, start)
-    number = cohort.numbers[-1] if cohort.numbers else None
-    dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
-    phase = doc.phase_near(view, where, drug)
-    yield Finding(
-        make(
-            CohortInitiated,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            phase=phase.label,
-            cohort=number,
-            dose=dose,
-        ),
-        view,
-        phase.explicit,
-    )
+    number, dose = cohort_facts(doc, drug, cohort)
+    yield phased(CohortInitiated, doc, view, drug, where, cohort=number, dose=dose)
 
 
 # Words without which nothing here can match: most sentences skip the rule.

@@ -15,7 +15,7 @@ from bot.events.trial import (
 )
 from bot.extract.context import Document, Phase, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import before, is_history, make, phrases
+from bot.extract.rules.vocabulary import before, cohort_facts, is_history, phased, phrases
 
 ENROLLMENT_COMPLETED = phrases(
     r"(?:completed|completes|completion\s+of)\s+(?:the\s+|its\s+|patient\s+)?(?:enrol?lment|recruitment)",
@@ -146,31 +146,12 @@ def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
         cohorts = [c for c in view.cohorts if abs(c.start - start) < 120]
         if cohorts and not TRIAL_LEVEL_COHORT.search(view.lower):
             cohort = min(cohorts, key=lambda c: abs(c.start - start))
-            number = cohort.numbers[-1] if cohort.numbers else None
-            dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
-            phase = doc.phase_near(view, start, drug)
-            yield Finding(
-                make(
-                    CohortEnrolled,
-                    doc,
-                    view,
-                    drug=doc.name(view, drug),
-                    phase=phase.label,
-                    cohort=number,
-                    dose=dose,
-                ),
-                view,
-                phase.explicit,
-            )
+            number, dose = cohort_facts(doc, drug, cohort)
+            yield phased(CohortEnrolled, doc, view, drug, start, cohort=number, dose=dose)
         elif re.search(r"\bcohort\b", view.lower) and not TRIAL_LEVEL_COHORT.search(view.lower):
             continue  # a population cohort of a trial ("the NSCLC cohort"), not the trial
         else:
-            phase = doc.phase_near(view, start, drug)
-            yield Finding(
-                make(EnrollmentCompleted, doc, view, drug=doc.name(view, drug), phase=phase.label),
-                view,
-                phase.explicit,
-            )
+            yield phased(EnrollmentCompleted, doc, view, drug, start)
 
 
 # Verbs without which DATA_REPORTED cannot match.
@@ -206,20 +187,7 @@ def _data(doc: Document, view: View) -> Iterator[Finding]:
     kind = next((k for word, k in _KINDS if word in lowered), None)
     endpoints = tuple(m.group(0) for m in ENDPOINT.finditer(view.text))
     for key in doc.drugs_for_both(view) or [drug]:
-        phase = doc.phase_near(view, match.end(), key)
-        yield Finding(
-            make(
-                DataReported,
-                doc,
-                view,
-                drug=doc.name(view, key),
-                phase=phase.label,
-                kind=kind,
-                endpoints=endpoints,
-            ),
-            view,
-            phase.explicit,
-        )
+        yield phased(DataReported, doc, view, key, match.end(), kind=kind, endpoints=endpoints)
 
 
 def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
@@ -229,24 +197,21 @@ def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
     if is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
-    phase = doc.phase_near(view, match.end(), drug)
+    phase = None
     if re.search(r"\b(?:development|program)\b", match.group(0)):
         # a drug's development stopped: a phase only when the sentence names one
         low, high = view.clause(match.start())
         if not any(low <= p.start < high for p in view.phases):
             phase = Phase(None, True)
     reason = REASON.search(view.lower)
-    yield Finding(
-        make(
-            TrialDiscontinued,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            phase=phase.label,
-            reason=reason.group(1).lower() if reason else None,
-        ),
+    yield phased(
+        TrialDiscontinued,
+        doc,
         view,
-        phase.explicit,
+        drug,
+        match.end(),
+        phase=phase,
+        reason=reason.group(1).lower() if reason else None,
     )
 
 

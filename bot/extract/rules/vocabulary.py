@@ -8,9 +8,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from bot.events.trial import TrialEvent
-from bot.extract.context import Document, View
-from bot.extract.model import EXTRACTOR_VERSION
+from bot.events.trial import Dose, TrialEvent
+from bot.extract.context import Document, Phase, View
+from bot.extract.model import EXTRACTOR_VERSION, CohortMention
+from bot.extract.rules import Finding
 from bot.extract.text import lower_case, lowered
 
 E = TypeVar("E", bound=TrialEvent)
@@ -212,6 +213,32 @@ def is_history(doc: Document, view: View, position: int) -> bool:
         if end < cutoff or (len(mention.period.label) == 4 and end.year < published.year):
             return True
     return False
+
+
+def phased(
+    cls: Callable[..., TrialEvent],
+    doc: Document,
+    view: View,
+    drug: str | None,
+    phase_at: int,
+    *,
+    phase: Phase | None = None,
+    **fields: object,
+) -> Finding:
+    """A Finding for an event with a phase: the drug (a key) named as the sentence writes
+    it, the phase read near ``phase_at`` unless given."""
+    phase = phase or doc.phase_near(view, phase_at, drug)
+    event = make(cls, doc, view, drug=doc.name(view, drug), phase=phase.label, **fields)
+    return Finding(event, view, phase.explicit)
+
+
+def cohort_facts(
+    doc: Document, drug: str | None, cohort: CohortMention
+) -> tuple[int | None, Dose | None]:
+    """A cohort's number (the last one named: "the first four cohorts" → 4) and its dose."""
+    number = cohort.numbers[-1] if cohort.numbers else None
+    dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
+    return number, dose
 
 
 def make(cls: Callable[..., E], doc: Document, view: View, **fields: object) -> E:
