@@ -83,7 +83,6 @@ INN_STEMS = (
     "kinra",
     "ermin",
     "fusp",
-    "oxine",
     "limus",
     "prazole",
     "sartan",
@@ -147,6 +146,10 @@ def _radioconjugates(text: str) -> list[str]:
 DOSED_OR_STUDIED = re.compile(
     r"of\s+(?P<drug>[a-z][a-z0-9]*(?:-[A-Za-z0-9]+)*-[A-Z]{2,}[A-Za-z0-9-]*|[a-z][a-z-]{7,})\s+"
     r"(?:in|as|for|plus|with|to|versus|vs)\b"
+)
+# "granted Orphan Drug designation to Metadoxine in …": what a designation is granted to.
+DESIGNATED = re.compile(
+    r"(?:designation|status)\"?\s+(?:to|for)\s+(?P<drug>[A-Z][a-z]{3,}[a-z0-9-]*)\s+(?:in|for|as)\b"
 )
 _DOSED_NOUN = re.compile(
     r"\b(?:trials?|stud(?:y|ies)|doses?|dosing|administration|infusions?|injections?)\s+$"
@@ -223,6 +226,11 @@ def candidates(raw: str, text: str, company: str) -> list[str]:
         if word.lower().endswith(INN_STEMS) and _inn_ok(word, company_words):
             names.append(word)
     names.extend(_radioconjugates(text))
+    names.extend(
+        m.group("drug")
+        for m in DESIGNATED.finditer(text)
+        if m.group("drug").lower() not in _GENERIC_WORDS
+    )
     for match in DOSED_OR_STUDIED.finditer(text):
         if not _DOSED_NOUN.search(text, max(0, match.start() - 20), match.start()):
             continue

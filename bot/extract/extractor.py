@@ -18,6 +18,14 @@ LAW_FIRM = re.compile(
     r"class\s+period|securities\s+litigation|investors\s+who\s+(?:purchased|acquired))\b",
     re.IGNORECASE,
 )
+LAW_FIRM_WORDS = (
+    "class action",
+    "plaintiff",
+    "securities",
+    "class period",
+    "investors who",
+    "alert",
+)
 # A release with none of these words has no trial news.
 TRIAL_VOCABULARY = re.compile(
     r"\b(?:clinical|trials?|stud(?:y|ies)|phase\s+(?:[1-4]|I{1,3})|FDA|IND|patients|dosing|cohorts?|"
@@ -32,15 +40,7 @@ def extract(release: ReleaseInput) -> list[TrialEvent]:
     """The clinical-trial events a release reports, each with its evidence."""
     head = f"{release.title}\n{release.text[:3000]}"
     lower_head = head.lower()
-    law_words = (
-        "class action",
-        "plaintiff",
-        "securities",
-        "class period",
-        "investors who",
-        "alert",
-    )
-    law_firm = any(w in lower_head for w in law_words) and len(LAW_FIRM.findall(head)) >= 2
+    law_firm = any(w in lower_head for w in LAW_FIRM_WORDS) and len(LAW_FIRM.findall(head)) >= 2
     if law_firm or not TRIAL_VOCABULARY.search(release.title + " " + release.text):
         return []
     document = read(release)

@@ -22,7 +22,10 @@ from bot.extract.model import DrugMention, Sentence
 
 # "dociparstat sodium (DSTAT)", "NeuVax (nelipepimut-S)": a name in brackets after a drug.
 ALIAS_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z]{2,7}|[a-z][a-z-]{5,}(?:-[A-Z])?)\s*\)")
-ALIAS_OUTER = re.compile(r"(?<![\w-])([A-Za-z][\w-]{3,}(?:\s+sodium)?)\s*$")
+ALIAS_OUTER = re.compile(
+    r"(?<![\w-])([A-Za-z][\w-]{3,}(?:\s+(?:sodium|potassium|calcium|hydrochloride|mesylate|citrate|"
+    r"acetate|tartrate|sulfate|maleate|fumarate|phosphate|besylate|succinate))?)\s*$"
+)
 # Words before a drug that make it a partner or comparator ("in combination with X").
 _PARTNER_ENDINGS = (
     "in combination with",
