@@ -41,7 +41,6 @@ _PARTNER_ENDINGS = (
     " than",
     "failed both",
     "failed",
-    " and",
 )
 
 

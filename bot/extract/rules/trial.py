@@ -29,13 +29,10 @@ ENROLLMENT_COMPLETED = phrases(
 )
 # "one-third enrolled", "all of which have completed enrollment", "to complete enrollment".
 ENROLLMENT_NOT_NEWS = phrases(
-    r"one-third",
-    r"one-half",
+    # part of the way: "one-third enrolled", "approximately 50 percent enrolled"
+    r"one[\s-](?:third|half|quarter)",
     r"half",
-    r"percent",
-    r"\d+\s*%",
-    r"approximately",
-    r"over",
+    r"\d+\s*(?:%|percent)",
     r"(?:which|that|who)\s+(?:has|have|had)",
     r"to\s+date",
     r"to\s+complete",
