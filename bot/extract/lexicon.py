@@ -157,6 +157,13 @@ def _link_aliases(lexicon: Lexicon, text: str) -> None:
             if outer_key and not inner_key and inner.upper() not in NOT_DRUG_PREFIXES:
                 lexicon.add(inner)
                 lexicon.canonical[drug_key(inner)] = outer_key
+            elif (
+                outer_key
+                and inner_key
+                and outer_key != inner_key
+                and inner_key not in lexicon.canonical
+            ):
+                lexicon.canonical[inner_key] = outer_key  # "Zyvra (tarlomab)": one drug, two names
     for match in COMPONENT.finditer(text):
         before = _WHOLE_BEFORE.search(text, max(0, match.start() - 40), match.start())
         if before is not None:

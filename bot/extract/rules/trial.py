@@ -151,6 +151,7 @@ def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
             yield phased(EnrollmentCompleted, doc, view, drug, start)
 
 
+RELATIVE_BEFORE = re.compile(r"\b(?:which|that)\s+$")
 # Verbs without which DATA_REPORTED cannot match.
 DATA_VERBS = (
     "announc",
@@ -174,7 +175,16 @@ DATA_VERBS = (
 def _data(doc: Document, view: View) -> Iterator[Finding]:
     if not view.has_any(DATA_VERBS):
         return
-    match = DATA_REPORTED.search(view.lower)
+    # "… the ASPIRE trial, which met its primary endpoint": a relative clause describes
+    # results, it does not report them.
+    match = next(
+        (
+            m
+            for m in DATA_REPORTED.finditer(view.lower)
+            if not RELATIVE_BEFORE.search(view.lower, max(0, m.start() - 12), m.start())
+        ),
+        None,
+    )
     if match is None or DATA_NOT_NEWS.search(view.lower) or is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
