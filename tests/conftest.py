@@ -7,10 +7,12 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from bot.eventlog.sqlite import SQLiteEventLog
 from bot.standins.gnw import GlobeNewswireStandIn
 
 PG_DSN = os.environ.get("TRIALWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -91,3 +93,11 @@ async def gnw() -> AsyncIterator[GlobeNewswireStandIn]:
     await standin.start()
     yield standin
     await standin.close()
+
+
+@pytest.fixture
+async def event_log(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SQLiteEventLog]:
+    """A real SQLite log in a temporary directory, on the injected clock."""
+    log = await SQLiteEventLog.open(tmp_path / "events.db", clock=clock)
+    yield log
+    await log.close()

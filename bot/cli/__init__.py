@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import feeds_cmd
+from bot.cli import feeds_cmd, state_cmd
 from bot.cli.extract_cmd import extract
 from bot.cli.log_cmd import app as log_app
 from bot.cli.standin_cmd import app as standin_app
@@ -24,6 +24,10 @@ app.add_typer(standin_app, name="stand-in")
 app.command()(feeds_cmd.feeds)
 app.command()(feeds_cmd.poll)
 app.command()(feeds_cmd.backfill)
+app.command("status")(state_cmd.status_command)
+app.command("upcoming")(state_cmd.upcoming_command)
+app.command("track-record")(state_cmd.track_record_command)
+app.command("replay")(state_cmd.replay_command)
 app.command()(extract)
 
 

@@ -34,7 +34,11 @@ class Subscriber(Protocol):
         ...
 
     async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
-        """Handle a page of events; write every effect through ``uow``."""
+        """Handle a page of events; write every effect through ``uow``.
+
+        A subscriber that caches state in memory may also have ``discard()``,
+        called when a page's transaction fails.
+        """
         ...
 
 
@@ -65,10 +69,17 @@ class CatchUpSubscription:
         async for page in self.log.read_pages(
             from_position=self.position, types=types, page_size=self.page_size
         ):
-            async with self.log.transaction() as uow:
-                await self._claim(uow, name)
-                await self.subscriber.handle(uow, page)
-                await uow.save_checkpoint(name, page[-1].position)
+            try:
+                async with self.log.transaction() as uow:
+                    await self._claim(uow, name)
+                    await self.subscriber.handle(uow, page)
+                    await uow.save_checkpoint(name, page[-1].position)
+            except BaseException:
+                # A subscriber that keeps state in memory must forget what it folded.
+                discard = getattr(self.subscriber, "discard", None)
+                if discard is not None:
+                    discard()
+                raise
             self.position = page[-1].position
             handled += len(page)
         if head > self.position:

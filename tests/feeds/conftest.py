@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.eventlog import EventLog
-from bot.eventlog.sqlite import SQLiteEventLog
 from bot.events import DOMAIN_EVENTS
 from bot.feeds.fetch import Limits, new_session
 from bot.feeds.model import FeedSpec
@@ -46,13 +44,6 @@ def release(
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with new_session(max_connections=20, per_host=4) as client:
         yield client
-
-
-@pytest.fixture
-async def event_log(tmp_path: Path, clock: FakeClock) -> AsyncIterator[EventLog]:
-    log = await SQLiteEventLog.open(tmp_path / "events.db", clock=clock)
-    yield log
-    await log.close()
 
 
 SETTINGS = PollerSettings(

@@ -1,0 +1,40 @@
+"""The subscribers that turn releases into knowledge, in the order they feed each other."""
+
+from __future__ import annotations
+
+from bot.eventlog import CatchUpSubscription, EventLog, Subscriber
+from bot.eventlog.subscription import CheckpointMovedError
+from handlers.extraction import ExtractionStage
+from handlers.tracker import GuidanceTracker
+from handlers.trial_state import TrialStateProjection
+
+
+def knowledge_subscribers() -> list[Subscriber]:
+    """Extraction feeds the tracker; both feed the trial state."""
+    return [ExtractionStage(), GuidanceTracker(), TrialStateProjection()]
+
+
+async def catch_up(
+    log: EventLog, subscribers: list[Subscriber] | None = None, *, page_size: int = 500
+) -> dict[str, int]:
+    """Run every subscriber to the head of the log, again until none has anything left.
+
+    Returns how many events each handled. Safe beside a running daemon: two
+    runners of one subscriber take turns on its checkpoint.
+    """
+    runs = [
+        CatchUpSubscription(log, subscriber, page_size=page_size)
+        for subscriber in subscribers or knowledge_subscribers()
+    ]
+    handled = {run.name: 0 for run in runs}
+    while True:
+        progress = 0
+        for run in runs:
+            try:
+                count = await run.catch_up()
+            except CheckpointMovedError:
+                count = 1  # someone else moved it on; look again
+            handled[run.name] += count
+            progress += count
+        if not progress:
+            return handled
