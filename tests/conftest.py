@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.eventlog import EventLog
 from bot.eventlog.sqlite import SQLiteEventLog
 from bot.standins.gnw import GlobeNewswireStandIn
 
@@ -101,3 +104,17 @@ async def event_log(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SQLiteEve
     log = await SQLiteEventLog.open(tmp_path / "events.db", clock=clock)
     yield log
     await log.close()
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], log: EventLog, *, within: float = 30.0
+) -> None:
+    """Poll ``check`` until it holds (fail after ``within`` seconds), waking on new events.
+
+    Some progress (a projection storing its state) appends nothing, so waiting for
+    events alone could wait for ever: each wait is bounded to a tenth of a second.
+    """
+    async with asyncio.timeout(within):
+        while not await check():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(log.wait_for_events(await log.last_position()), 0.1)

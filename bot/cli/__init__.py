@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import feeds_cmd, state_cmd
 from bot.cli.common import ConfigPath, settings_from
+from bot.cli.extract_cmd import extract
 from bot.cli.log_cmd import app as log_app
 from bot.cli.standin_cmd import app as standin_app
 
@@ -29,6 +30,7 @@ app.command("upcoming")(state_cmd.upcoming_command)
 app.command("track-record")(state_cmd.track_record_command)
 app.command("replay")(state_cmd.replay_command)
 app.command("reextract")(state_cmd.reextract_command)
+app.command()(extract)
 
 
 @app.callback()

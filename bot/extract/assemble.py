@@ -11,6 +11,8 @@ to more specific ones:
 - "first patient dosed in the study" gives way to "… in the combination arm";
 - a move of guidance with no new date gives way to a dated one;
 - the same milestone guided twice in nested windows ("1Q19", "this month") is one.
+
+Every event but guidance must name a drug; a reading with none is dropped.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def _key(event: TrialEvent) -> tuple[str, ...]:
 def _rank(finding: Finding) -> tuple[float, ...]:
     event = finding.event
     filled = sum(
-        1 for f in dataclasses.fields(event) if getattr(event, f.name) not in (None, (), "")
+        1 for name in type(event).__dataclass_fields__ if getattr(event, name) not in (None, (), "")
     )
     return (
         float(finding.explicit_phase),

@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.events.trial import Dose, Evidence, drug_key
-from bot.extract.drugs import CODE, Lexicon, build_lexicon, is_partner
+from bot.extract.drugs import CODE
+from bot.extract.lexicon import Lexicon, build_lexicon, is_partner
 from bot.extract.model import (
     CohortMention,
     DoseMention,
@@ -29,6 +30,16 @@ _CONTAINER_PHASE = re.compile(
     r"(?:section|portion|part|arm|stage)\s+of\s+(?:the\s+|a\s+|its\s+|our\s+)?$", re.I
 )
 _BOTH = re.compile(r"\bboth\b", re.I)
+
+
+def _is_heading(view: View) -> bool:
+    """A short body line that does not end like a sentence."""
+    text = view.text
+    return (
+        view.section == "body" and len(text) <= 80 and not text.endswith((".", "!", "?", ":", ";"))
+    )
+
+
 _CLAUSE_SEPARATORS = ("; ", ": ", " - ")
 
 
@@ -99,6 +110,7 @@ class Document:
     views: list[View]
     lexicon: Lexicon
     _cohort_doses: dict[tuple[str | None, int], Dose] = field(default_factory=dict)
+    _trial_drugs: dict[str, str] = field(default_factory=dict)  # trial name → drug key
 
     # -- drugs -------------------------------------------------------------------------
 
@@ -126,6 +138,12 @@ class Document:
         return self.drug_of_paragraph(view)
 
     def drug_of_paragraph(self, view: View) -> str | None:
+        """The drug of a sentence that names none: the drug of the trial it names ("ASPIRE"),
+        else the last one named earlier in its paragraph, else the one its section heading
+        names ("Tarlomab (anti-CD40L antibody)"), else the release's."""
+        for name in view.trials:
+            if name in self._trial_drugs:
+                return self._trial_drugs[name]
         index = view.position
         for earlier in reversed(self.views[max(0, index - 3) : index]):
             if earlier.sentence.paragraph != view.sentence.paragraph:
@@ -135,7 +153,20 @@ class Document:
             ]
             if named:
                 return named[-1].key
+        for earlier in reversed(self.views[max(0, index - 12) : index]):
+            if self._heading(earlier) and len({m.key for m in earlier.drugs}) == 1:
+                return earlier.drugs[0].key
         return self.main_drug()
+
+    def _heading(self, view: View) -> bool:
+        """Whether ``view`` is a section heading: a short line that is its own paragraph."""
+        paragraph = view.sentence.paragraph
+        alone = all(
+            other.sentence.paragraph != paragraph
+            for other in self.views[max(0, view.position - 1) : view.position + 2]
+            if other is not view
+        )
+        return alone and _is_heading(view)
 
     def _central(self, key: str) -> bool:
         """Whether a drug is one the release is about, not one it mentions in passing."""
@@ -251,6 +282,13 @@ class Document:
                 doses = [d.dose for d in earlier.doses] + doses
         return doses
 
+    def _link_trials(self) -> None:
+        """ "the Phase 3 ASPIRE trial of tarlomab": a trial named with one drug is that drug's."""
+        for view in self.views:
+            keys = {m.key for m in view.drugs if not is_partner(view.text, m)}
+            if len(view.trials) == 1 and len(keys) == 1:
+                self._trial_drugs.setdefault(view.trials[0], keys.pop())
+
     def _pair_cohort_doses(self) -> None:
         """Give numbered cohorts the doses named next to them ("Cohort 4 patients will
         receive 31.25 mCi/m2", "the 25 mCi/m2 dose from the third cohort"): nearest
@@ -285,6 +323,30 @@ class Document:
                 self._cohort_doses.setdefault((None, number), dose)
 
 
+def _trials_by_sentence(sentences: list[Sentence]) -> list[tuple[str, ...]]:
+    """Trial names per sentence: those named as trials there ("the ASPIRE trial"), and those
+    the release names as trials elsewhere that the sentence mentions ("enrollment in ASPIRE")."""
+    named = [
+        tuple(find_trial_names(s.text)) if s.section != "boilerplate" else () for s in sentences
+    ]
+    known = {name for names in named for name in names}
+    if not known:
+        return named
+    pattern = re.compile(
+        r"\b(?:" + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True)) + r")\b",
+        re.I,
+    )
+    out = []
+    for sentence, names in zip(sentences, named, strict=True):
+        extra = (
+            {m.group(0).upper() for m in pattern.finditer(sentence.text)}
+            if sentence.section != "boilerplate"
+            else set()
+        )
+        out.append(tuple(dict.fromkeys((*names, *sorted(extra)))))
+    return out
+
+
 def read(release: ReleaseInput) -> Document:
     """Segment a release and run every recogniser over it once."""
     sentences = segment(release.text)
@@ -292,8 +354,9 @@ def read(release: ReleaseInput) -> Document:
     if title is not None:
         sentences = [title, *sentences]
     lexicon = build_lexicon(sentences, release.company, release.tickers)
+    trials = _trials_by_sentence(sentences)
     views: list[View] = []
-    for sentence in sentences:
+    for sentence, named in zip(sentences, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
             views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), (), ()))
@@ -310,7 +373,7 @@ def read(release: ReleaseInput) -> Document:
                     (),
                     tuple(find_periods(text, release.published)),
                     (),
-                    tuple(find_trial_names(text)),
+                    named,
                 )
             )
             continue
@@ -326,9 +389,10 @@ def read(release: ReleaseInput) -> Document:
                 cohorts=tuple(find_cohorts(text, doses)),
                 periods=tuple(find_periods(text, release.published)),
                 percents=tuple(find_percents(text)),
-                trials=tuple(find_trial_names(text)),
+                trials=named,
             )
         )
     document = Document(release, views, lexicon)
     document._pair_cohort_doses()
+    document._link_trials()
     return document

@@ -8,15 +8,23 @@ from bot.events.trial import TrialEvent
 from bot.extract import assemble
 from bot.extract.context import read
 from bot.extract.model import ReleaseInput
-from bot.extract.rules import Finding, cohort, guidance, regulatory, starts, trial
+from bot.extract.rules import Finding, achieved, cohort, guidance, regulatory, starts, trial
 
-RULES = (starts, trial, cohort, guidance, regulatory)
+RULES = (starts, trial, cohort, guidance, achieved, regulatory)
 
 # Law firms announce class actions about other companies' news: never the issuer's.
 LAW_FIRM = re.compile(
     r"\b(?:class\s+action|lead\s+plaintiff|securities\s+fraud|shareholder\s+alert|investor\s+alert|"
     r"class\s+period|securities\s+litigation|investors\s+who\s+(?:purchased|acquired))\b",
     re.IGNORECASE,
+)
+LAW_FIRM_WORDS = (
+    "class action",
+    "plaintiff",
+    "securities",
+    "class period",
+    "investors who",
+    "alert",
 )
 # A release with none of these words has no trial news.
 TRIAL_VOCABULARY = re.compile(
@@ -32,15 +40,7 @@ def extract(release: ReleaseInput) -> list[TrialEvent]:
     """The clinical-trial events a release reports, each with its evidence."""
     head = f"{release.title}\n{release.text[:3000]}"
     lower_head = head.lower()
-    law_words = (
-        "class action",
-        "plaintiff",
-        "securities",
-        "class period",
-        "investors who",
-        "alert",
-    )
-    law_firm = any(w in lower_head for w in law_words) and len(LAW_FIRM.findall(head)) >= 2
+    law_firm = any(w in lower_head for w in LAW_FIRM_WORDS) and len(LAW_FIRM.findall(head)) >= 2
     if law_firm or not TRIAL_VOCABULARY.search(release.title + " " + release.text):
         return []
     document = read(release)

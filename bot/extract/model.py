@@ -60,11 +60,6 @@ class Sentence:
     text: str
 
 
-class Span(NamedTuple):
-    start: int
-    end: int
-
-
 class DrugMention(NamedTuple):
     """A drug as written (``name``), its key, and where it is in the sentence text."""
 

@@ -305,8 +305,7 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
                 continue
             taken.append((start, end))
             qualifier = _qualifier(lower, start, kind)
-            for label in labels:
-                period = _bump_bare(kind, label, published, match)
+            for period in labels:
                 found.append(
                     PeriodMention(
                         Period(label=period, qualifier=qualifier),
@@ -318,34 +317,21 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     return sorted(found, key=lambda m: m.start)
 
 
+_CUT_YEAR = re.compile(r"\s*(?:of|in)\s+\d")
+
+
 def _year_cut_off(match: re.Match[str], text: str) -> bool:
     """ "the second half of 2" (a truncated copy): a year was meant but cannot be read."""
     groups = match.groupdict()
     if groups.get("year") or groups.get("rel") or groups.get("rel2"):
         return False
-    return bool(re.match(r"\s*(?:of|in)\s+\d", text[match.end() :]))
-
-
-def _bump_bare(kind: str, label: str, published: date | None, match: re.Match[str]) -> str:
-    """A month or quarter named without a year is the next one to come."""
-    if published is None or match.groupdict().get("year") or match.groupdict().get("rel"):
-        return label
-    if kind not in ("month_bare", "quarter", "quarter_code", "half", "season_rel"):
-        return label
-    if _is_past(label, published):
-        year, rest = label.split("-", 1)
-        return f"{int(year) + 1}-{rest}"
-    return label
+    return bool(_CUT_YEAR.match(text, match.end()))
 
 
 def _is_past(label: str, published: date | None) -> bool:
     if published is None:
         return False
     return Period(label=label).window()[1] < published
-
-
-def window_end(period: Period) -> date:
-    return period.window()[1]
 
 
 def direction(old: Period, new: Period) -> str | None:

@@ -19,7 +19,10 @@ _NUMERAL = r"(?:IV|III|II|I|[1-4])(?![IVX\d])"
 PHASE = re.compile(
     # "[Pp](?<!…)" rather than "\b[Pp]": a pattern that starts with a character class is
     # found by a fast scan; one that starts with "\b" is tried at every position.
-    r"[Pp](?<![A-Za-z0-9_][Pp])hase[\s-]*(?P<a>" + _NUMERAL + r")(?P<as>[abcABC](?![A-Za-z]))?"
+    # "the recommended Phase 2 dose" names a dose, not the trial's phase
+    r"[Pp](?<![A-Za-z0-9_][Pp])(?<!recommended [Pp])(?<!Recommended [Pp])hase[\s-]*(?P<a>"
+    + _NUMERAL
+    + r")(?P<as>[abcABC](?![A-Za-z]))?"
     r"(?:\s*[/-]\s*(?:[Pp]hase\s*)?(?P<b>" + _NUMERAL + r")(?P<bs>[abcABC](?![A-Za-z]))?)?"
 )
 
@@ -72,7 +75,7 @@ _NAME = (
     r"[A-Z](?<![A-Za-z0-9_][A-Z])"  # starts a word (see PHASE on why not "\b")
     r"(?:[A-Z]{3,}-\d(?!\d)"  # ABILITY-1
     r"|[a-z]+[A-Z][A-Za-z]*-[A-Z]{2,4}"  # ReSPECT-GBM
-    r"|[A-Z]{5,}(?:\s[1-9](?!\d))?)"  # TRILOGY 1, RECONNECT
+    r"|[A-Z]{4,}(?:\s[1-9](?!\d))?)"  # TRILOGY 1, RECONNECT, RENEW
 )
 # A name counts as a trial's when "trial" / "study" follows within a few words, or a phase
 # precedes it ("Phase 3 NEWTON 2 study", "ReSPECT-GBM Phase 2b dose expansion clinical trial").

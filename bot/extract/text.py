@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from bot.extract.model import Section, Sentence
 
@@ -370,3 +371,22 @@ def title_sentence(title: str, body_sentences: list[Sentence]) -> Sentence | Non
     if clean.lower() in opening:
         return None
     return Sentence(-1, -1, "title", 0, len(title), title, clean)
+
+
+_DATE_IN_DATELINE = re.compile(
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def date_from_dateline(text: str) -> date | None:
+    """The release date its dateline states ("MADISON, Wis., Feb. 22, 2017 (GLOBE …")."""
+    dateline = DATELINE.search(text[:5000])
+    match = _DATE_IN_DATELINE.search(dateline.group(0) if dateline else text[:400])
+    if match is None:
+        return None
+    try:
+        month = _MONTHS.index(match.group(1).lower()) + 1
+        return date(int(match.group(3)), month, int(match.group(2)))
+    except ValueError:
+        return None

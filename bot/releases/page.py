@@ -5,6 +5,14 @@ dropped, and only the article's text is kept, a paragraph per block.
 Layouts GlobeNewswire has used are tried in turn (the current
 ``#main-body-container``, the older ``span.article-body``), then JSON-LD's
 ``articleBody``, then the largest ``<article>``.
+
+Saved copies of pages (republishers, archives) often lack the wire's own
+markup, so every fact has a fallback: the time comes from the ``<time>``
+element, the page's metadata, JSON-LD, or else the dateline; the company from
+the dateline ("(GLOBE NEWSWIRE) -- Acme Bio, Inc. (Nasdaq: ACME)", other wires
+alike), or else JSON-LD's publishing organisation; the title from the
+headline, JSON-LD, ``og:title`` or ``<title>``. A page larger than
+MAX_PAGE_CHARS is read only up to it.
 """
 
 from __future__ import annotations
@@ -12,11 +20,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from bot.extract.text import date_from_dateline
 from bot.feeds.parse import parse_time
+
+# A release page is tens of KB; the rest of anything larger is not read.
+MAX_PAGE_CHARS = 4 * 1024 * 1024
 
 _BODY_SELECTORS = (
     "#main-body-container",
@@ -40,7 +52,8 @@ _TICKER = re.compile(
     r"OTCQ[XB]|OTC|LSE|AIM|ASX|Euronext(?: [A-Z][a-z]+)?|CSE)\s*:\s*(?P<symbol>[A-Z][A-Z0-9.\-]{0,9})"
 )
 _DATELINE_COMPANY = re.compile(
-    r"\(GLOBE NEWSWIRE\)\s*[-—–]+\s*(?P<company>[A-Z][^()]{1,120}?)\s*\((?:NASDAQ|Nasdaq|NYSE|TSX|OTC)"
+    r"(?:\((?:GLOBE NEWSWIRE|PRIMEZONE|BUSINESS WIRE|ACCESSWIRE|Newsfile)\)|/PRNewswire/)\s*[-—–]+\s*"
+    r"(?P<company>[A-Z][^()]{1,120}?)\s*\((?:NASDAQ|Nasdaq|NYSE|TSX|OTC|CSE)"
 )
 
 
@@ -56,13 +69,14 @@ class ReleasePage:
 def parse_release_page(html: str | bytes) -> ReleasePage:
     """Whatever the page holds; a page with no recognisable body gives empty text."""
     if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
-    tree = LexborHTMLParser(_BR.sub(" ", html))
+        html = html[:MAX_PAGE_CHARS].decode("utf-8", errors="replace")
+    tree = LexborHTMLParser(_BR.sub(" ", html[:MAX_PAGE_CHARS]))
     ld = _json_ld(tree)
     title = (
         _first_text(tree, _TITLE_SELECTORS)
         or str(ld.get("headline", ""))
         or _meta(tree, "og:title")
+        or _first_text(tree, ("title",))
     )
     published = _published(tree, ld)
     for junk in tree.css(_STRIP):
@@ -82,8 +96,8 @@ def parse_release_page(html: str | bytes) -> ReleasePage:
     return ReleasePage(
         title=" ".join(title.split()),
         text=text,
-        published_at=published,
-        company=_company(text),
+        published_at=published or _dateline_time(text),
+        company=_company(text) or _organisation(ld),
         tickers=tickers_in(text[:2000]),
     )
 
@@ -120,6 +134,25 @@ def tickers_in(text: str) -> tuple[str, ...]:
 def _company(text: str) -> str:
     match = _DATELINE_COMPANY.search(text[:2000])
     return match["company"].strip(" ,") if match else ""
+
+
+def _organisation(ld: dict[str, object]) -> str:
+    """The organisation JSON-LD names as the article's author or publisher (not the wire)."""
+    for field in ("author", "publisher"):
+        value = ld.get(field)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict) and value.get("@type") == "Organization":
+            name = " ".join(str(value.get("name", "")).split())
+            if name and "globenewswire" not in name.lower() and "notified" not in name.lower():
+                return name
+    return ""
+
+
+def _dateline_time(text: str) -> datetime | None:
+    """Midnight UTC of the date the dateline gives, for pages that carry no time."""
+    day = date_from_dateline(text)
+    return datetime.combine(day, time(), tzinfo=UTC) if day else None
 
 
 def _first_text(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str:

@@ -19,6 +19,7 @@ from bot.releases.files import read_release_file
 from bot.settings import Settings, parse_settings
 from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease
 from handlers.queries import status
+from tests.conftest import eventually
 from tests.handlers.support import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +45,11 @@ def settings_for(gnw: GlobeNewswireStandIn, tmp_path: Path, port: int = 0) -> Se
 
 async def wait_for_company(log: EventLog, ticker: str) -> None:
     """Follow the log (another process writes it) until the trial state knows ``ticker``."""
-    position = 0
-    async with asyncio.timeout(30):
-        while not await status(log, ticker):
-            position = await log.wait_for_events(position)
+
+    async def known() -> bool:
+        return bool(await status(log, ticker))
+
+    await eventually(known, log)
 
 
 async def test_the_daemon_polls_follows_and_reports_health(

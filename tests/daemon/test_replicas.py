@@ -12,7 +12,8 @@ from bot.events import ReleaseReceived
 from bot.settings import parse_settings
 from bot.standins.gnw import GlobeNewswireStandIn
 from handlers.queries import status
-from tests.daemon.test_daemon import seed_release
+from tests.conftest import eventually
+from tests.daemon.test_daemon import seed_release, wait_for_company
 from tests.feeds.conftest import release
 
 
@@ -41,9 +42,7 @@ async def test_two_replicas_share_the_work_and_take_over(
     try:
         async with asyncio.timeout(30):
             await asyncio.gather(first.started.wait(), second.started.wait())
-            position = 0
-            while not await status(reader, "CLRB"):
-                position = await reader.wait_for_events(position)
+        await wait_for_company(reader, "CLRB")
         healths = [await d.health() for d in (first, second)]
         pollers = [h["feeds"]["cellectar"]["polled_here"] for h in healths]
         assert sorted(pollers) == [False, True]
@@ -55,9 +54,14 @@ async def test_two_replicas_share_the_work_and_take_over(
         await runs[holder]
         survivor = (second, first)[holder]
         gnw.add(release(7))  # news after the takeover
-        async with asyncio.timeout(30):
-            while not await status(reader, "CLRB") or not await _has_release(reader, "2000007"):
-                position = await reader.wait_for_events(position)
+
+        async def recorded_and_projected() -> bool:
+            if not await _has_release(reader, "2000007"):
+                return False
+            docs = await status(reader, "CLRB")
+            return bool(docs) and docs[0].releases == 2
+
+        await eventually(recorded_and_projected, reader)
         health = await survivor.health()
         assert health["feeds"]["cellectar"]["polled_here"]
         assert all(s["runs_here"] for s in health["subscribers"].values())

@@ -21,7 +21,7 @@ from bot.events.trial import (
     drug_key,
 )
 from bot.extract import extract
-from bot.extract.sources import from_corpus
+from bot.extract.sources import from_text
 from tests.extract.test_fixtures import RELEASES
 
 EVIDENCE = Evidence(sentence="Cohort 4 was initiated.", start=10, end=33)
@@ -83,7 +83,7 @@ def test_round_trip_with_nested_values() -> None:
 @pytest.mark.parametrize("path", RELEASES[:20], ids=[p.stem for p in RELEASES[:20]])
 def test_extracted_events_round_trip(path: object) -> None:
     registry = EventRegistry(TRIAL_EVENT_TYPES)
-    release = from_corpus(path.read_text(encoding="utf-8"), path.stem)  # type: ignore[attr-defined]
+    release = from_text(path.read_text(encoding="utf-8"), path.stem)  # type: ignore[attr-defined]
     for event in extract(release):
         assert registry.decode(event.TYPE, event.VERSION, registry.encode(event)) == event
 
@@ -115,7 +115,7 @@ def test_identity_is_the_fact_not_its_wording() -> None:
 
 def test_ids_are_deterministic_across_runs() -> None:
     path = RELEASES[0]
-    release = from_corpus(path.read_text(encoding="utf-8"), path.stem)
+    release = from_text(path.read_text(encoding="utf-8"), path.stem)
     first = [event_id(release.release_id, e.TYPE, *e.identity()) for e in extract(release)]
     second = [event_id(release.release_id, e.TYPE, *e.identity()) for e in extract(release)]
     assert first == second

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from bot.extract import extract, to_corpus
-from bot.extract.sources import from_corpus
+from bot.extract.sources import from_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "extract" / "corpus"
-RELEASES = sorted(FIXTURES.glob("*.txt"))
+SYNTHETIC = FIXTURES.parent / "synthetic"
+RELEASES = sorted(FIXTURES.glob("*.txt")) + sorted(SYNTHETIC.glob("*.txt"))
 
 _ROMAN = {"iii": "3", "ii": "2", "iv": "4", "i": "1"}
 _KEY_FIELD = {
@@ -102,7 +103,7 @@ def _compare(expected: list[dict[str, Any]], predicted: list[dict[str, Any]]) ->
 
 @pytest.mark.parametrize("path", RELEASES, ids=[p.stem for p in RELEASES])
 def test_release_yields_its_expected_events(path: Path) -> None:
-    release = from_corpus(path.read_text(encoding="utf-8"), path.stem)
+    release = from_text(path.read_text(encoding="utf-8"), path.stem)
     expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))["events"]
     predicted = [to_corpus(event) for event in extract(release)]
     assert _compare(expected, predicted) == []

@@ -37,7 +37,8 @@ PERIODS = [
     ("in the fourth quarter of this year", date(2021, 8, 3), [("2021-Q4", None)]),
     ("Q4 of this year", date(2017, 5, 31), [("2017-Q4", None)]),
     ("in the third quarter", date(2020, 6, 4), [("2020-Q3", None)]),
-    ("in the first quarter", date(2020, 6, 4), [("2021-Q1", None)]),  # the next one to come
+    # a month or quarter without a year is the release year's (past ones are marked past)
+    ("in the first quarter", date(2020, 6, 4), [("2020-Q1", None)]),
     ("this month", date(2019, 3, 15), [("2019-03", None)]),
     ("a PDUFA date of December 28, 2024", FEB_2017, [("2024-12", None)]),
     ("around the end of July 2014", FEB_2017, [("2014-07", "end of")]),
@@ -65,7 +66,7 @@ def test_relative_periods_need_a_release_date() -> None:
 
 def test_past_periods_are_marked() -> None:
     found = find_periods("completed in July, data expected in December", date(2024, 10, 8))
-    assert [(m.period.label, m.past) for m in found] == [("2025-07", False), ("2024-12", False)]
+    assert [(m.period.label, m.past) for m in found] == [("2024-07", True), ("2024-12", False)]
     found = find_periods("on June 27, 2016", date(2016, 8, 9))
     assert [(m.period.label, m.past) for m in found] == [("2016-06", True)]
 

@@ -22,6 +22,7 @@ PHASES = [
     ("phase 1 clinical trial of ft819", ["1"]),
     ("Phase III", ["3"]),
     # not phases
+    ("the recommended Phase 2 dose of 400 mg", []),
     ("the first phase of the contract", []),
     ("Phase Holdings Inc.", []),
 ]

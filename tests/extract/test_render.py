@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.extract import EXTRACTOR_VERSION, extract, key_facts, to_corpus, to_corpus_release
-from bot.extract.sources import from_corpus
+from bot.extract.sources import from_text
 from tests.extract.test_fixtures import FIXTURES
 
 SEED = FIXTURES / "000_cellectar_clr131_cohort4_initiated.txt"
 
 
 def seed_events() -> list[dict[str, object]]:
-    release = from_corpus(SEED.read_text(encoding="utf-8"), SEED.stem)
+    release = from_text(SEED.read_text(encoding="utf-8"), SEED.stem)
     return [to_corpus(e) for e in extract(release)]
 
 
@@ -45,7 +45,7 @@ def test_every_event_carries_its_evidence_span() -> None:
 
 
 def test_release_object_and_key_facts() -> None:
-    release = from_corpus(SEED.read_text(encoding="utf-8"), SEED.stem)
+    release = from_text(SEED.read_text(encoding="utf-8"), SEED.stem)
     events = extract(release)
     assert to_corpus_release(SEED.stem, events)["release"] == SEED.stem
     facts = {e.TYPE: key_facts(e) for e in events}

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot.events.trial import TrialEvent
 from bot.extract import extract, to_corpus
 from bot.extract.context import read
-from bot.extract.drugs import MAX_DRUG_NAMES
+from bot.extract.lexicon import MAX_DRUG_NAMES
 from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, segment
 from tests.extract.support import release
 from tests.extract.test_fixtures import FIXTURES

@@ -118,6 +118,12 @@ TRIAL_NEWS = [
         {("EnrollmentCompleted", "KT4410", "2a")},
     ),
     case(
+        "enrollment of approximately N patients is complete",
+        LEAD + "today announced that it has completed enrollment of approximately 120 patients "
+        "in the Phase 2 trial of KT-4410.",
+        {("EnrollmentCompleted", "KT4410", "2")},
+    ),
+    case(
         "partial enrollment is status",
         LEAD + "said the Phase 3 trial of ZX-301 is now approximately 50 percent enrolled and "
         "enrollment is on track.",

@@ -4,8 +4,8 @@
   read from the words next to the verb)
 - ``trial``: EnrollmentCompleted and CohortEnrolled, DataReported, TrialDiscontinued
 - ``cohort``: CohortCompleted, DoseEscalated, RecommendedDoseSet
-- ``guidance``: GuidanceIssued, GuidanceMoved ("brought forward", "postponed" …),
-  MilestoneAchieved ("ahead of guidance" …)
+- ``guidance``: GuidanceIssued, GuidanceMoved ("brought forward", "postponed" …)
+- ``achieved``: MilestoneAchieved ("well ahead of guidance", "on schedule" …)
 - ``regulatory``: RegulatoryDesignation, TrialCleared, ClinicalHold, RegulatoryFiling
 
 Each module keeps its phrase tables at the top and exposes ``find(doc, view)``.

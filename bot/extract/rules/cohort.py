@@ -15,7 +15,15 @@ from bot.extract.context import Document, View
 from bot.extract.model import CohortMention, DoseMention
 from bot.extract.quantities import consistent
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import HYPOTHETICAL, before, is_history, make, phrases
+from bot.extract.rules.vocabulary import (
+    HYPOTHETICAL,
+    before,
+    cohort_facts,
+    is_history,
+    make,
+    phased,
+    phrases,
+)
 
 # "completion of Cohort 3", "completed the treatment of patients in cohort 1".
 COMPLETED_BEFORE_COHORT = re.compile(
@@ -30,6 +38,8 @@ DECLARED_SAFE = phrases(
     r"(?:determined|deemed|found|declared|confirmed|shown)\s+(?:that\s+)?(?:[\w./-]+\s+){0,10}?(?:to\s+be\s+|was\s+|is\s+)?safe",
     r"(?:was|were|is)\s+(?:\w+\s+)?safe\s+and\s+(?:well[\s-])?tolerated",
     r"clear(?:ed|ing)\s+the\s+(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+dose\s+(?:level|cohort)",
+    # "cleared the 400 mg dose level"
+    r"clear(?:ed|ing)\s+the\s+\d[\d.,]*\s*\S+\s+(?:dose\s+)?(?:level|cohort)",
 )
 STATUS_SUMMARY = phrases(
     r"to\s+date",
@@ -95,22 +105,11 @@ def _completed(
     look_up_dose: bool = True,
 ) -> Finding:
     drug = doc.drug_near(view, position)
-    number = cohort.numbers[-1] if cohort.numbers else None
-    dose = dose or cohort.dose
-    if dose is None and number is not None and look_up_dose:
-        dose = doc.cohort_dose(drug, number)
-    phase = doc.phase_near(view, position, drug)
-    event = make(
-        CohortCompleted,
-        doc,
-        view,
-        drug=doc.name(view, drug),
-        phase=phase.label,
-        cohort=number,
-        dose=dose,
-        outcome=outcome,
+    number, looked_up = cohort_facts(doc, drug, cohort)
+    dose = dose or cohort.dose or (looked_up if look_up_dose else None)
+    return phased(
+        CohortCompleted, doc, view, drug, position, cohort=number, dose=dose, outcome=outcome
     )
-    return Finding(event, view, phase.explicit)
 
 
 def _completions(doc: Document, view: View) -> Iterator[Finding]:
@@ -141,7 +140,11 @@ def _completions(doc: Document, view: View) -> Iterator[Finding]:
         doses = list(view.doses)
         if "clear" in match.group(0).lower():
             number = _ordinal(match.group(0))
-            if number is not None:
+            named_dose = [d for d in doses if match.start() <= d.start < match.end()]
+            if named_dose:
+                cleared = CohortMention((), named_dose[0].dose, match.start(), match.end())
+                yield _completed(doc, view, cleared, match.start(), "safe")
+            elif number is not None:
                 yield _completed(
                     doc,
                     view,

@@ -1,6 +1,6 @@
-"""Guidance: what the company expects and when (GuidanceIssued), what it says has
-moved (GuidanceMoved), and what it reached against what it had guided
-(MilestoneAchieved).
+"""Guidance: what the company expects and when (GuidanceIssued) and what it says has
+moved (GuidanceMoved: "brought forward", "postponed", "rather than" … are in the
+MOVED_* tables below). Milestones reached against guidance are in ``achieved``.
 
 Guidance is a dated expectation about a trial milestone. Each period in a sentence
 is read with the words between it and the period before it: "to begin in 1Q19,
@@ -18,15 +18,13 @@ from bot.events.trial import (
     Direction,
     GuidanceIssued,
     GuidanceMoved,
-    MilestoneAchieved,
     Period,
-    VersusGuidance,
 )
 from bot.extract.context import Document, View
 from bot.extract.model import PeriodMention
 from bot.extract.periods import direction as move_direction
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import FUTURE, make, not_trial, phrases
+from bot.extract.rules.vocabulary import FUTURE, FUTURE_FRAME, make, not_trial, phrases
 
 # -- milestones: (label, how releases name it), first match nearest the period wins --
 MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -84,6 +82,12 @@ MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"endpoints?",
         ),
     ),
+    (
+        "dose selection",
+        phrases(
+            r"recommended\s+phase\s+(?:2|ii)\s+dose", r"rp2d", r"maximum\s+tolerated\s+dose", r"mtd"
+        ),
+    ),
     ("completion", phrases(r"complet\w+")),
 )
 # Initiation and completion are trial milestones only when a trial is in view.
@@ -138,44 +142,6 @@ MOVED_SOMEHOW = phrases(
 )
 # "which had delayed the start of the trial": the milestone happened, late.
 PAST_DELAY = phrases(r"had\s+(?:been\s+)?delayed")
-FUTURE_FRAME = phrases(
-    r"expect\w*", r"anticipat\w*", r"will", r"plan(?:s|ned)?\s+to", r"intend\w*", r"on\s+track"
-)
-
-# -- milestones reached against guidance ----------------------------------------------
-AHEAD = phrases(
-    r"(?:well\s+|significantly\s+|substantially\s+)?ahead\s+of\s+(?:the\s+company's\s+|our\s+|its\s+|the\s+)?(?:prior\s+|previous\s+|original\s+)?(?:guidance|schedule|plan|expectations?|projections?|timelines?)",
-    r"earlier\s+than\s+(?:expected|planned|anticipated|projected|guided)",
-    r"faster\s+than\s+(?:expected|planned|anticipated|projected)",
-)
-ON_TIME = phrases(
-    r"on\s+schedule",
-    r"on\s+time",
-    r"as\s+(?:planned|scheduled|guided)",
-    r"in\s+line\s+with\s+(?:our\s+|its\s+)?guidance",
-)
-LATE = phrases(
-    r"behind\s+schedule",
-    r"later\s+than\s+(?:expected|planned|anticipated|projected|guided)",
-    r"had\s+(?:been\s+)?delayed",
-    r"after\s+(?:a|some)\s+delays?",
-)
-ACHIEVED = phrases(
-    r"initiation",
-    r"initiated",
-    r"complet(?:ed|ion)",
-    r"started",
-    r"start\s+of",
-    r"beg(?:an|un)",
-    r"dosed",
-    r"enrol?led",
-    r"reached",
-    r"achiev\w*",
-    r"deliver\w*",
-    r"occur(?:s|red)",
-    r"milestone",
-    r"underway",
-)
 
 
 def _milestone(text: str, start: int, end: int, prefer_end: bool) -> tuple[str, int] | None:
@@ -375,54 +341,6 @@ def _issued(doc: Document, view: View, pieces: list[Piece], used: set[int]) -> I
             )
 
 
-def _achieved(doc: Document, view: View) -> Iterator[Finding]:
-    versus: VersusGuidance | None = None
-    for pattern, value in ((AHEAD, "ahead"), (ON_TIME, "on_time"), (LATE, "late")):
-        match = pattern.search(view.lower)
-        if match:
-            versus = value  # type: ignore[assignment]
-            break
-    if versus is None or match is None:
-        return
-    achieved = ACHIEVED.search(view.lower)
-    if achieved is None:
-        return
-    if versus != "late" and FUTURE_FRAME.search(view.lower[: match.start()]):
-        return
-    guided = next((m.period for m in view.periods if m.start > match.start()), None)
-    drug = doc.drug_near(view, achieved.start())
-    cohort = next((c for c in view.cohorts if c.numbers), None)
-    subject = f"Cohort {cohort.numbers[-1]} " if cohort else ""
-    milestone = subject + re.sub(r"\s+of$", "", achieved.group(0).lower())
-    yield Finding(
-        make(
-            MilestoneAchieved,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            milestone=milestone,
-            vs_guidance=versus,
-            guided=guided,
-        ),
-        view,
-    )
-
-
-# Words without which a milestone reached against guidance cannot be read.
-ACHIEVED_WORDS = (
-    "ahead",
-    "earlier than",
-    "faster than",
-    "on schedule",
-    "on time",
-    "as planned",
-    "as scheduled",
-    "as guided",
-    "in line with",
-    "behind schedule",
-    "later than",
-    "delay",
-)
 MOVE_WORDS = ("delay", "postpon", "defer", "push", "slip", "later than", "revis", "behind")
 MOVE_SOMEHOW_WORDS = (
     "brought forward",
@@ -447,8 +365,6 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
         yield from moved
     if pieces:
         yield from _issued(doc, view, pieces, used)
-    if view.has_any(ACHIEVED_WORDS):
-        yield from _achieved(doc, view)
 
 
 def find_issued_only(doc: Document, view: View) -> Iterator[Finding]:

@@ -16,7 +16,7 @@ from bot.events.trial import (
 )
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import before, is_history, lower_pattern, make, phrases
+from bot.extract.rules.vocabulary import before, is_history, lower_pattern, make, phased, phrases
 
 # -- designations ------------------------------------------------------------------
 DESIGNATIONS: tuple[tuple[str, str], ...] = (
@@ -63,7 +63,15 @@ NOT_GRANTED = phrases(
     r"may",
     r"if",
 )
-NEWS = phrases(r"today", r"announce[sd]?", r"announcing")
+# Words that make a designation in the body news rather than a restated fact.
+NEWS = phrases(
+    r"today",
+    r"announce[sd]?",
+    r"announcing",
+    r"recently",
+    r"(?:this|last)\s+(?:week|month)",
+    r"yesterday",
+)
 AGENCY = re.compile(
     r"\b(FDA|Food\s+(?:&|and)\s+Drug\s+Administration|EMA|European\s+Medicines\s+Agency|European\s+Commission|"
     r"MHRA|PMDA|Health\s+Canada|TGA|NMPA|Swissmedic|Ethics\s+Committee(?:\s+of\s+(?:the\s+)?[A-Z][\w]*(?:\s+[A-Z][\w]*)*)?|"
@@ -252,19 +260,7 @@ def _cleared(doc: Document, view: View) -> Iterator[Finding]:
     if is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
-    phase = doc.phase_near(view, match.end(), drug)
-    yield Finding(
-        make(
-            TrialCleared,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            phase=phase.label,
-            authority=_authority(view),
-        ),
-        view,
-        phase.explicit,
-    )
+    yield phased(TrialCleared, doc, view, drug, match.end(), authority=_authority(view))
 
 
 def _holds(doc: Document, view: View) -> Iterator[Finding]:

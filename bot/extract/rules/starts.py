@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from bot.events.trial import CohortInitiated, FirstPatientDosed, TrialInitiated
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import NEGATION, is_history, make, phrases
+from bot.extract.rules.vocabulary import NEGATION, cohort_facts, is_history, phased, phrases
 
 # "<verb> <what started>": the object follows the trigger.
 STARTED_OBJECT_AFTER = phrases(
@@ -88,6 +88,7 @@ _NO_AUXILIARY = re.compile(
     r"(?:patient|subject|participant|volunteer)s?\s+(?:dosed|treated|randomi[sz]ed|infused)"
 )
 RELATIVE = re.compile(r"\b(?:that|which|who)$")
+PASSIVE_BEFORE = re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:now\s+)?$")
 # A noun ("initiation of X") followed by an expectation is guidance, not news.
 EXPECTED_AFTER = phrases(
     r"(?:is|are)\s+(?:now\s+)?(?:expected|anticipated|planned|scheduled|slated|projected|targeted)",
@@ -102,11 +103,15 @@ def _words_before(view: View, position: int, count: int = 4) -> str:
     return " ".join(view.lower[max(0, position - 80) : position].split()[-count:])
 
 
+_CLAUSE_CUT = re.compile(r",|\b(?:which|who|whom|where|in\s+which|that)\b")
+_THIS_COHORT = re.compile(r"\b(?:this|the)\s+(?:dose\s+)?cohort\b")
+
+
 def _predicate_window(view: View, end: int) -> str:
     """The words after "initiation of X" up to a comma or a relative clause: where
     "is expected" or "will" would say the start has not happened."""
     window = view.lower[end : end + 100]
-    cut = re.search(r",|\b(?:which|who|whom|where|in\s+which|that)\b", window)
+    cut = _CLAUSE_CUT.search(window)
     return window[: cut.start()] if cut else window
 
 
@@ -118,10 +123,11 @@ def _not_yet(view: View, start: int) -> bool:
 
 def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] | None:
     """The nearest thing that started ("cohort", "part", "trial", "dosing") and where."""
+    low, high = view.clause(start)
     if forward:
-        window_start, window_end = end, min(len(view.lower), end + 110)
+        window_start, window_end = end, min(high, end + 110)
     else:
-        window_start, window_end = max(0, start - 110), start
+        window_start, window_end = max(low, start - 110), start
     found: list[tuple[int, str, int]] = []
     for cohort in view.cohorts:
         if window_start <= cohort.start < window_end:
@@ -129,7 +135,7 @@ def _object(view: View, start: int, end: int, forward: bool) -> tuple[str, int] 
     for kind, pattern in (("part", PART), ("trial", TRIAL), ("dosing", DOSING)):
         for match in pattern.finditer(view.lower, window_start, window_end):
             found.append((match.start(), kind, match.start()))
-    if re.search(r"\b(?:this|the)\s+(?:dose\s+)?cohort\b", view.lower[window_start:window_end]):
+    if _THIS_COHORT.search(view.lower, window_start, window_end):
         spot = view.lower.find("cohort", window_start, window_end)
         found.append((spot, "this-cohort", spot))
     if not found:
@@ -157,28 +163,13 @@ def _trial_or_part(
     doc: Document, view: View, start: int, end: int, kind: str, where: int
 ) -> Iterator[Finding]:
     drug = doc.drug_near(view, start)
-    drugs = doc.drugs_for_both(view) or [drug]
-    for key in drugs:
-        phase = doc.phase_near(view, where, key)
-        name = doc.name(view, key)
+    for key in doc.drugs_for_both(view) or [drug]:
         if kind == "trial":
-            yield Finding(
-                make(TrialInitiated, doc, view, drug=name, phase=phase.label), view, phase.explicit
-            )
+            yield phased(TrialInitiated, doc, view, key, where)
         elif kind == "dosing-trial":
-            yield Finding(
-                make(FirstPatientDosed, doc, view, drug=name, phase=phase.label),
-                view,
-                phase.explicit,
-            )
+            yield phased(FirstPatientDosed, doc, view, key, where)
         elif kind == "part":
-            yield Finding(
-                make(
-                    CohortInitiated, doc, view, drug=name, phase=phase.label, arm=_arm(view, where)
-                ),
-                view,
-                phase.explicit,
-            )
+            yield phased(CohortInitiated, doc, view, key, where, arm=_arm(view, where))
 
 
 def _cohort(
@@ -192,22 +183,8 @@ def _cohort(
     if cohort is None:
         return
     drug = doc.drug_near(view, start)
-    number = cohort.numbers[-1] if cohort.numbers else None
-    dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
-    phase = doc.phase_near(view, where, drug)
-    yield Finding(
-        make(
-            CohortInitiated,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            phase=phase.label,
-            cohort=number,
-            dose=dose,
-        ),
-        view,
-        phase.explicit,
-    )
+    number, dose = cohort_facts(doc, drug, cohort)
+    yield phased(CohortInitiated, doc, view, drug, where, cohort=number, dose=dose)
 
 
 # Words without which nothing here can match: most sentences skip the rule.
@@ -241,6 +218,8 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
             continue
         if STARTED_AT.match(view.lower, end):
             continue  # "started at a 120 mg/m2 dose" gives the starting dose
+        if PASSIVE_BEFORE.search(view.lower, max(0, start - 20), start):
+            continue  # "the trial was initiated": read below, from what comes before
         yield from _started(doc, view, start, end, forward=True)
     for match in STARTED_OBJECT_BEFORE.finditer(view.lower):
         start, end = match.span()

@@ -15,7 +15,7 @@ from bot.events.trial import (
 )
 from bot.extract.context import Document, Phase, View
 from bot.extract.rules import Finding
-from bot.extract.rules.vocabulary import before, is_history, make, phrases
+from bot.extract.rules.vocabulary import before, cohort_facts, is_history, phased, phrases
 
 ENROLLMENT_COMPLETED = phrases(
     r"(?:completed|completes|completion\s+of)\s+(?:the\s+|its\s+|patient\s+)?(?:enrol?lment|recruitment)",
@@ -25,16 +25,14 @@ ENROLLMENT_COMPLETED = phrases(
     r"(?:has|have)\s+(?:successfully\s+)?completed\s+(?:its\s+|their\s+)?enrol?lment",
     r"all\s+(?:\w+\s+){0,2}(?:\(\d+\)\s+)?patients\s+(?:have|has)\s+(?:been\s+enrolled|received\s+their\s+first)",
     r"last\s+(?:patient|subject|participant)\s+(?:has\s+been|was|had\s+been)\s+(?:enrolled|randomi[sz]ed)",
+    r"(?:enrol?lment|recruitment)\s+(?:fully\s+)?completed\b(?!\s+(?:by|before|in\s+(?:the\s+)?(?:first|second|third|fourth)))",
 )
 # "one-third enrolled", "all of which have completed enrollment", "to complete enrollment".
 ENROLLMENT_NOT_NEWS = phrases(
-    r"one-third",
-    r"one-half",
+    # part of the way: "one-third enrolled", "approximately 50 percent enrolled"
+    r"one[\s-](?:third|half|quarter)",
     r"half",
-    r"percent",
-    r"\d+\s*%",
-    r"approximately",
-    r"over",
+    r"\d+\s*(?:%|percent)",
     r"(?:which|that|who)\s+(?:has|have|had)",
     r"to\s+date",
     r"to\s+complete",
@@ -145,33 +143,15 @@ def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
         cohorts = [c for c in view.cohorts if abs(c.start - start) < 120]
         if cohorts and not TRIAL_LEVEL_COHORT.search(view.lower):
             cohort = min(cohorts, key=lambda c: abs(c.start - start))
-            number = cohort.numbers[-1] if cohort.numbers else None
-            dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
-            phase = doc.phase_near(view, start, drug)
-            yield Finding(
-                make(
-                    CohortEnrolled,
-                    doc,
-                    view,
-                    drug=doc.name(view, drug),
-                    phase=phase.label,
-                    cohort=number,
-                    dose=dose,
-                ),
-                view,
-                phase.explicit,
-            )
+            number, dose = cohort_facts(doc, drug, cohort)
+            yield phased(CohortEnrolled, doc, view, drug, start, cohort=number, dose=dose)
         elif re.search(r"\bcohort\b", view.lower) and not TRIAL_LEVEL_COHORT.search(view.lower):
             continue  # a population cohort of a trial ("the NSCLC cohort"), not the trial
         else:
-            phase = doc.phase_near(view, start, drug)
-            yield Finding(
-                make(EnrollmentCompleted, doc, view, drug=doc.name(view, drug), phase=phase.label),
-                view,
-                phase.explicit,
-            )
+            yield phased(EnrollmentCompleted, doc, view, drug, start)
 
 
+RELATIVE_BEFORE = re.compile(r"\b(?:which|that)\s+$")
 # Verbs without which DATA_REPORTED cannot match.
 DATA_VERBS = (
     "announc",
@@ -195,7 +175,16 @@ DATA_VERBS = (
 def _data(doc: Document, view: View) -> Iterator[Finding]:
     if not view.has_any(DATA_VERBS):
         return
-    match = DATA_REPORTED.search(view.lower)
+    # "… the ASPIRE trial, which met its primary endpoint": a relative clause describes
+    # results, it does not report them.
+    match = next(
+        (
+            m
+            for m in DATA_REPORTED.finditer(view.lower)
+            if not RELATIVE_BEFORE.search(view.lower, max(0, m.start() - 12), m.start())
+        ),
+        None,
+    )
     if match is None or DATA_NOT_NEWS.search(view.lower) or is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
@@ -205,20 +194,7 @@ def _data(doc: Document, view: View) -> Iterator[Finding]:
     kind = next((k for word, k in _KINDS if word in lowered), None)
     endpoints = tuple(m.group(0) for m in ENDPOINT.finditer(view.text))
     for key in doc.drugs_for_both(view) or [drug]:
-        phase = doc.phase_near(view, match.end(), key)
-        yield Finding(
-            make(
-                DataReported,
-                doc,
-                view,
-                drug=doc.name(view, key),
-                phase=phase.label,
-                kind=kind,
-                endpoints=endpoints,
-            ),
-            view,
-            phase.explicit,
-        )
+        yield phased(DataReported, doc, view, key, match.end(), kind=kind, endpoints=endpoints)
 
 
 def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
@@ -228,24 +204,21 @@ def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
     if is_history(doc, view, match.start()):
         return
     drug = doc.drug_near(view, match.start())
-    phase = doc.phase_near(view, match.end(), drug)
+    phase = None
     if re.search(r"\b(?:development|program)\b", match.group(0)):
         # a drug's development stopped: a phase only when the sentence names one
         low, high = view.clause(match.start())
         if not any(low <= p.start < high for p in view.phases):
             phase = Phase(None, True)
     reason = REASON.search(view.lower)
-    yield Finding(
-        make(
-            TrialDiscontinued,
-            doc,
-            view,
-            drug=doc.name(view, drug),
-            phase=phase.label,
-            reason=reason.group(1).lower() if reason else None,
-        ),
+    yield phased(
+        TrialDiscontinued,
+        doc,
         view,
-        phase.explicit,
+        drug,
+        match.end(),
+        phase=phase,
+        reason=reason.group(1).lower() if reason else None,
     )
 
 

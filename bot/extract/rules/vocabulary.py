@@ -8,9 +8,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from bot.events.trial import TrialEvent
-from bot.extract.context import Document, View
-from bot.extract.model import EXTRACTOR_VERSION
+from bot.events.trial import Dose, TrialEvent
+from bot.extract.context import Document, Phase, View
+from bot.extract.model import EXTRACTOR_VERSION, CohortMention
+from bot.extract.rules import Finding
 from bot.extract.text import lower_case, lowered
 
 E = TypeVar("E", bound=TrialEvent)
@@ -56,6 +57,10 @@ FUTURE = phrases(
     r"PDUFA",
     r"as\s+early\s+as",
     r"could",
+)
+# The sentence frames what follows as still to come.
+FUTURE_FRAME = phrases(
+    r"expect\w*", r"anticipat\w*", r"will", r"plan(?:s|ned)?\s+to", r"intend\w*", r"on\s+track"
 )
 # Conditions and possibilities: nothing has happened.
 HYPOTHETICAL = phrases(
@@ -192,11 +197,6 @@ def before(view: View, position: int, chars: int = 60) -> str:
     return view.lower[max(0, position - chars) : position]
 
 
-def after(view: View, position: int, chars: int = 80) -> str:
-    """The lower-case text just after ``position``, for ``phrases`` patterns."""
-    return view.lower[position : position + chars]
-
-
 def is_history(doc: Document, view: View, position: int) -> bool:
     """The trigger restates old news: "as announced on …", or a date months back."""
     if view.has_any(HISTORY_WORDS) and HISTORY.search(view.lower):
@@ -213,6 +213,32 @@ def is_history(doc: Document, view: View, position: int) -> bool:
         if end < cutoff or (len(mention.period.label) == 4 and end.year < published.year):
             return True
     return False
+
+
+def phased(
+    cls: Callable[..., TrialEvent],
+    doc: Document,
+    view: View,
+    drug: str | None,
+    phase_at: int,
+    *,
+    phase: Phase | None = None,
+    **fields: object,
+) -> Finding:
+    """A Finding for an event with a phase: the drug (a key) named as the sentence writes
+    it, the phase read near ``phase_at`` unless given."""
+    phase = phase or doc.phase_near(view, phase_at, drug)
+    event = make(cls, doc, view, drug=doc.name(view, drug), phase=phase.label, **fields)
+    return Finding(event, view, phase.explicit)
+
+
+def cohort_facts(
+    doc: Document, drug: str | None, cohort: CohortMention
+) -> tuple[int | None, Dose | None]:
+    """A cohort's number (the last one named: "the first four cohorts" → 4) and its dose."""
+    number = cohort.numbers[-1] if cohort.numbers else None
+    dose = cohort.dose or (doc.cohort_dose(drug, number) if number is not None else None)
+    return number, dose
 
 
 def make(cls: Callable[..., E], doc: Document, view: View, **fields: object) -> E:
