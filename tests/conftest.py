@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
 from bot.eventlog import EventLog
 from bot.eventlog.sqlite import SQLiteEventLog
+from bot.feeds.fetch import new_session
 from bot.standins.gnw import GlobeNewswireStandIn
 
 PG_DSN = os.environ.get("TRIALWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -118,3 +120,10 @@ async def eventually(
         while not await check():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(log.wait_for_events(await log.last_position()), 0.1)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """trialwire's own HTTP session (its limits, its User-Agent, capped decompression)."""
+    async with new_session(max_connections=20, per_host=4) as client:
+        yield client

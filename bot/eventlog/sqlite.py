@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -93,7 +94,7 @@ def _connect(path: Path, synchronous: Synchronous, *, writer: bool) -> sqlite3.C
     conn = sqlite3.connect(
         path, isolation_level=None, timeout=LOCK_WAIT_SECONDS, check_same_thread=not writer
     )
-    conn.execute("PRAGMA journal_mode=WAL")
+    _ensure_wal(conn)
     conn.execute(f"PRAGMA synchronous={synchronous}")
     if writer and synchronous == "NORMAL":
         # Checkpoints run in the background; the writer checkpoints inline only
@@ -103,6 +104,23 @@ def _connect(path: Path, synchronous: Synchronous, *, writer: bool) -> sqlite3.C
     elif not writer:
         conn.execute("PRAGMA query_only=ON")
     return conn
+
+
+def _ensure_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL once. Switching needs an exclusive lock, and SQLite answers
+    "locked" at once (without waiting) when another process opens the file at the same
+    moment, so the switch is retried for a while."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # in the connecting thread, never on the event loop
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:

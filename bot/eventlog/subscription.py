@@ -120,15 +120,15 @@ class CatchUpSubscription:
         """
         backoff = 0.5
         while not stop.is_set():
-            if lease is not None and not await self.log.try_lease(lease):
-                await _first_of(stop.wait(), timeout=recheck)
-                continue
             try:
+                if lease is not None and not await self.log.try_lease(lease):
+                    await _first_of(stop.wait(), timeout=recheck)
+                    continue
                 await self.catch_up()
                 backoff = 0.5
             except CheckpointMovedError:
                 continue
-            except Exception:
+            except Exception:  # the database may be restarting: never give up
                 log.exception("subscriber %s failed; retrying in %.1fs", self.name, backoff)
                 await _first_of(stop.wait(), timeout=backoff)
                 backoff = min(backoff * 2, max_backoff)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -10,7 +9,7 @@ import pytest
 
 from bot.eventlog import EventLog
 from bot.events import DOMAIN_EVENTS
-from bot.feeds.fetch import Limits, new_session
+from bot.feeds.fetch import Limits
 from bot.feeds.model import FeedSpec
 from bot.feeds.poller import FeedPoller, PollerSettings
 from bot.feeds.schedule import Backoff
@@ -38,12 +37,6 @@ def release(
             f"today announced item {n}.\n\nA second paragraph about item {n}."
         ),
     )
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with new_session(max_connections=20, per_host=4) as client:
-        yield client
 
 
 SETTINGS = PollerSettings(
