@@ -24,28 +24,10 @@ from bot.events.trial import (
     TrialInitiated,
     drug_key,
 )
+from bot.extract.phases import find_cohorts, find_phases
 
 Move = Literal["earlier", "later", "narrowed", "same"]
 Versus = Literal["ahead", "on_time", "late"]
-
-_PHASE = re.compile(
-    r"\bphase\s*(1|2|3|4|i{1,3}|iv)\s*([abc])?(?:\s*/\s*(?:phase\s*)?(1|2|3|i{1,3}))?", re.I
-)
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
-_COHORT = re.compile(
-    r"\bcohort\s*(\d+)|\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\s+(?:dose\s+)?cohort",
-    re.I,
-)
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-}
 
 # The kind of a milestone, by the words that say it; first match wins.
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -79,22 +61,15 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 @lru_cache(maxsize=4096)
 def phase_of(text: str) -> str:
     """``Phase IIa`` → ``2a``, ``Phase 1b/2`` → ``1b/2``; empty when none is named."""
-    match = _PHASE.search(text)
-    if not match:
-        return ""
-    first = _ROMAN.get(match[1].lower(), match[1])
-    phase = first + (match[2] or "").lower()
-    if match[3]:
-        phase += "/" + _ROMAN.get(match[3].lower(), match[3])
-    return phase
+    phases = find_phases(text)
+    return phases[0].phase if phases else ""
 
 
 @lru_cache(maxsize=4096)
 def milestone_kind(text: str) -> str:
-    cohort = _COHORT.search(text)
-    if cohort:
-        number = int(cohort[1]) if cohort[1] else _ORDINALS[cohort[2].lower()]
-        return f"cohort-{number}"
+    cohorts = [c for c in find_cohorts(text, []) if c.numbers]
+    if cohorts:
+        return f"cohort-{cohorts[0].numbers[0]}"
     for kind, pattern in KINDS:
         if pattern.search(text):
             return kind
