@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +21,46 @@ from bot.eventlog.sqlite import SQLiteEventLog
 from bot.feeds.fetch import new_session
 from bot.standins.gnw import GlobeNewswireStandIn
 
+# asyncio's debug mode reports callbacks that block the loop; the guard below fails them.
+os.environ.setdefault("PYTHONASYNCIODEBUG", "1")
+BLOCKING_LIMIT = 0.5  # seconds a callback may hold the loop (this machine is slow and shared)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a trialwire child process: without the tests' asyncio debug mode,
+    whose reports would mix into what the child prints."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONASYNCIODEBUG"}
+    return {**env, **extra}
+
+
 PG_DSN = os.environ.get("TRIALWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class _SlowCallbacks(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.blocked: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # asyncio logs "Executing <Handle …> took 0.734 seconds" in debug mode.
+        if str(record.msg).startswith("Executing") and len(record.args or ()) >= 2:
+            took = record.args[1]  # type: ignore[index]
+            if isinstance(took, float) and took > BLOCKING_LIMIT:
+                self.blocked.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_callbacks() -> Iterator[None]:
+    """Fail a test during which something blocked the event loop for too long."""
+    handler = _SlowCallbacks()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.blocked, "the event loop was blocked:\n" + "\n".join(handler.blocked)
 
 
 class FakeClock:

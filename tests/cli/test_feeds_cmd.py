@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 from bot.standins.gnw import GlobeNewswireStandIn
+from tests.conftest import child_env
 from tests.feeds.conftest import release
 
 
@@ -15,7 +15,7 @@ async def trialwire(*args: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        env=child_env(COLUMNS="200", NO_COLOR="1"),
     )  # fmt: skip
     async with asyncio.timeout(60):
         out, _ = await proc.communicate()

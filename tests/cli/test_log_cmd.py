@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.eventlog.sqlite import SQLiteEventLog
+from tests.conftest import child_env
 from tests.eventlog.factories import batch, new_event
 
 runner = CliRunner()
@@ -61,7 +61,7 @@ async def test_tail_follow_prints_events_as_they_arrive(log_file: Path) -> None:
         sys.executable, "-m", "bot.cli", "log", "tail", "-f", "-n", "1",
         "--log", f"sqlite:///{log_file}",
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "COLUMNS": "200"},
+        env=child_env(COLUMNS="200"),
     )  # fmt: skip
     assert proc.stdout is not None
     try:

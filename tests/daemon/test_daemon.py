@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import sys
@@ -19,7 +18,7 @@ from bot.releases.files import read_release_file
 from bot.settings import Settings, parse_settings
 from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease
 from handlers.queries import status
-from tests.conftest import eventually
+from tests.conftest import child_env, eventually
 from tests.handlers.support import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +114,7 @@ async def test_trialwire_run_as_a_process_drains_on_sigterm(
         str(config),
         cwd=ROOT,
         stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=child_env(PYTHONUNBUFFERED="1"),
     )
     reader = await SQLiteEventLog.open(tmp_path / "events.db", poll_interval=0.05)
     try:

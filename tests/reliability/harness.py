@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import signal
 import sys
@@ -28,6 +27,7 @@ import msgspec
 from bot.eventlog.sqlite import SQLiteEventLog
 from bot.events import ReleaseReceived
 from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease, slug
+from tests.conftest import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPANIES = (
@@ -106,7 +106,7 @@ async def start_daemon(config: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", "--config", str(config),
         cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=child_env(PYTHONUNBUFFERED="1"),
     )  # fmt: skip
 
 
