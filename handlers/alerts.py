@@ -384,11 +384,26 @@ def _context(doc: CompanyDoc | None, drug: str | None) -> messages.TrialContext 
 
 async def start(log: EventLog) -> int:
     """Switch alerts on: the first time, the reactor starts at the head of the log, so the
-    history already there never alerts. Returns the position it starts from."""
+    history already there never alerts (the channels' watches there still count).
+    Returns the position it starts from."""
     async with log.transaction() as uow:
         if await uow.get_state(STARTED, NAME) is None:
             head = await log.last_position()
             if await uow.get_checkpoint(NAME) < head:
+                watches: dict[str, dict[str, bool]] = {}
+                kinds = (ChannelWatched.TYPE, ChannelUnwatched.TYPE)
+                async for recorded in log.read(types=kinds):
+                    if recorded.position > head:
+                        break
+                    event = DOMAIN_EVENTS.decode(
+                        recorded.type, recorded.schema_version, recorded.data
+                    )
+                    assert isinstance(event, ChannelWatched | ChannelUnwatched)
+                    on = isinstance(event, ChannelWatched)
+                    watches.setdefault(event.company, {})[event.channel] = on
+                await uow.put_states(
+                    WATCHES, [(key, _ENCODER.encode(value)) for key, value in watches.items()]
+                )
                 await uow.save_checkpoint(NAME, head)
             await uow.put_state(STARTED, NAME, str(head).encode())
         return await uow.get_checkpoint(NAME)

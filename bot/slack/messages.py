@@ -550,9 +550,9 @@ def calendar(entries: Sequence[CalendarEntry], today: date, limit: int = 25) -> 
     for entry in entries[:limit]:
         g = entry.guidance
         moved = f" · moved {len(g.moves)}×" if g.moves else ""
-        drug = f" {g.drug}" if g.drug else ""
+        drug = f" {safe(g.drug, 80)}" if g.drug else ""
         rows.append(
-            f"`{period(g.period)}` *{safe(entry.company, 40)}*{safe(drug, 80)}: "
+            f"`{period(g.period)}` *{safe(entry.company, 40)}*{drug}: "
             f"{safe(milestone(g.milestone), 300)}{moved}"
         )
     budget = Budget()

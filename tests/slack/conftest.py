@@ -98,3 +98,8 @@ def slash_body(
 
 
 Post = Callable[..., Awaitable[tuple[int, Any]]]
+
+
+from tests.eventlog.conftest import open_log  # noqa: E402  (the backend-parametrised log)
+
+__all__ = ["open_log"]
