@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from bot.slack.messages import Message, TimelineEntry
 from handlers import queries
 from handlers.identity import symbol, trial_stream
 from handlers.trial_state import ALIASES
+from handlers.trial_state import NAMESPACE as TRIAL_STATE
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,54 @@ class Answer:
             "blocks": self.message.blocks,
             "response_type": "in_channel" if self.public else "ephemeral",
         }
+
+
+class AnswerCache:
+    """Rendered answers, kept until the trial state moves on.
+
+    Answers are pure functions of the projection, and a projection's checkpoint
+    moves in the unit of work that changes its state: the cache is emptied
+    whenever the ``watch``ed checkpoint has moved, which is looked at no more
+    often than every ``refresh`` seconds (so an answer lags the state by at most
+    that). ``refresh=0`` looks every time.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        *,
+        watch: str = TRIAL_STATE,
+        refresh: float = 0.1,
+        size: int = 4096,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.log = log
+        self.watch = watch
+        self.refresh = refresh
+        self.size = size
+        self.monotonic = monotonic
+        self._answers: dict[str, Message] = {}
+        self._position = -1
+        self._checked = float("-inf")
+        self._checking = False
+
+    async def get(self, key: str) -> Message | None:
+        if not self._checking and self.monotonic() - self._checked >= self.refresh:
+            self._checking = True  # one look at a time; the others use what is there
+            try:
+                position = await self.log.get_checkpoint(self.watch)
+            finally:
+                self._checking = False
+                self._checked = self.monotonic()
+            if position != self._position:
+                self._position = position
+                self._answers.clear()
+        return self._answers.get(key)
+
+    def put(self, key: str, message: Message) -> None:
+        if len(self._answers) >= self.size:
+            del self._answers[next(iter(self._answers))]
+        self._answers[key] = message
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,11 +123,13 @@ class TrialCommands:
         clock: Clock = system_clock,
         command: str = "/trial",
         timeline_limit: int = 20,
+        cache: AnswerCache | None = None,
     ) -> None:
         self.log = log
         self.clock = clock
         self.command = command
         self.timeline_limit = timeline_limit
+        self.cache = cache or AnswerCache(log)
         self._later: set[asyncio.Task[None]] = set()
 
     async def answer(self, call: Invocation) -> Answer:
@@ -87,23 +139,27 @@ class TrialCommands:
             words.pop()
         first = words[0].lower() if words else "help"
         rest = " ".join(words[1:])
-        if first == "help" or (
-            first in SUBCOMMANDS and first not in ("upcoming", "watch") and not rest
-        ):
-            message = messages.help_text(self.command)
-        elif first == "timeline":
-            message = await self._timeline(rest)
-        elif first == "guidance":
-            message = await self._guidance(rest)
-        elif first == "upcoming":
-            message = messages.calendar(
-                await queries.upcoming(self.log, self._today()), self._today()
-            )
-        elif first in ("watch", "unwatch"):
+        if first in ("watch", "unwatch") and (rest or first == "watch"):
             message = await self._watch(call, rest, on=first == "watch")
-        else:
-            message = await self._status(" ".join(words))
-        return Answer(message=message, public=public)
+            return Answer(message=message, public=public)
+        key = " ".join(words) + (f" @{self._today()}" if first in ("upcoming", "guidance") else "")
+        found = await self.cache.get(key)
+        if found is None:
+            found = await self._read(first, rest, " ".join(words))
+            self.cache.put(key, found)
+        return Answer(message=found, public=public)
+
+    async def _read(self, first: str, rest: str, text: str) -> Message:
+        """The answers that only read: the same text, the same answer until the state moves."""
+        if first == "help" or (first in SUBCOMMANDS and first != "upcoming" and not rest):
+            return messages.help_text(self.command)
+        if first == "timeline":
+            return await self._timeline(rest)
+        if first == "guidance":
+            return await self._guidance(rest)
+        if first == "upcoming":
+            return messages.calendar(await queries.upcoming(self.log, self._today()), self._today())
+        return await self._status(text)
 
     def _today(self) -> Any:
         return self.clock().date()

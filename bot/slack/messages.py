@@ -188,6 +188,13 @@ def move(previous: Period | PeriodDoc | None, new: Period | PeriodDoc | None) ->
     return f"{period(previous, year=not same_year)} → {period(new)}"
 
 
+def designation(name: str, agency: str | None = None) -> str:
+    """``orphan drug`` → ``Orphan drug designation``, with the agency when given."""
+    text = one(name)
+    text = text if "designation" in text.lower() else f"{text} designation"
+    return text[:1].upper() + text[1:] + (f" ({agency})" if agency else "")
+
+
 def percent(value: float) -> str:
     return f"{value:+g} %"
 
@@ -283,10 +290,8 @@ def fact(event: TrialEvent, escalation: DoseEscalated | None = None) -> str:
         guided = f" (guided {period(event.guided)})" if event.guided else ""
         return f"{milestone(event.milestone)} reached {verdict}{guided}"
     if isinstance(event, RegulatoryDesignation):
-        name = one(event.designation)
-        name = name if "designation" in name.lower() else f"{name} designation"
         by = f" by {event.agency}" if event.agency else ""
-        return f"{name[:1].upper()}{name[1:]} granted{by}"
+        return f"{designation(event.designation)} granted{by}"
     if isinstance(event, TrialCleared):
         by = f" by {event.authority}" if event.authority else ""
         return f"{trial} cleared to start{by}"
@@ -448,11 +453,12 @@ def company_status(docs: Sequence[CompanyDoc]) -> Message:
             name = safe(drug.name, NAME_LIMIT) + (" (discontinued)" if drug.discontinued else "")
             trials = "\n".join("• " + safe(_trial_line(t), 600) for t in drug.trials)
             extras = [
-                f"{d.designation} ({d.agency or '?'}) {d.on or ''}".strip()
+                designation(d.designation, d.agency) + (f" {d.on}" if d.on else "")
                 for d in drug.designations
             ]
             extras += [
-                f"{f.filing or 'filing'} {f.action} {f.on or ''}".strip() for f in drug.filings
+                f"{f.filing or 'Filing'} {f.action}" + (f" {f.on}" if f.on else "")
+                for f in drug.filings
             ]
             text = f"*{name}*\n{trials}" if trials else f"*{name}*"
             if extras:

@@ -24,10 +24,10 @@ from bot.standins.slack import APP_TOKEN, SlackStandIn
 from handlers.alerts import AlertReactor, start
 from handlers.pipeline import catch_up, knowledge_subscribers
 from handlers.routing import Routing
-from handlers.slash import Invocation, TrialCommands, register
+from handlers.slash import AnswerCache, Invocation, TrialCommands, register
 from tests.conftest import FakeClock
 from tests.handlers.support import corpus_release, record_all
-from tests.handlers.test_alerts import HOLD, acme, alerts
+from tests.handlers.test_alerts import HOLD, ORPHAN, acme, alerts
 from tests.slack.conftest import SIGNING_SECRET, signed, slash_body
 
 
@@ -251,3 +251,26 @@ async def test_socket_mode_answers_without_a_public_url(
     assert ack["response_type"] == "in_channel"
     assert to_console(ack["blocks"]).startswith("*Cellectar Biosciences, Inc.*")
     await commands.close()
+
+
+async def test_answers_are_reused_until_the_trial_state_moves_on(
+    event_log: EventLog, clock: FakeClock
+) -> None:
+    await record_all(event_log, acme("1", HOLD, "2017-01-10"))
+    await catch_up(event_log)
+    now = [0.0]
+    commands = TrialCommands(
+        event_log, clock=clock, cache=AnswerCache(event_log, refresh=0.1, monotonic=lambda: now[0])
+    )
+    ask = Invocation(text="ACME")
+    first = await commands.answer(ask)
+    assert await commands.answer(ask) is not first  # a new Answer …
+    assert (await commands.answer(ask)).message is first.message  # … around the same message
+
+    await record_all(event_log, acme("2", ORPHAN, "2017-02-10"))
+    await catch_up(event_log)
+    assert (await commands.answer(ask)).message is first.message  # at most `refresh` behind
+    now[0] += 0.1
+    fresh = await commands.answer(ask)
+    assert "Orphan drug designation (FDA) 2017-02-10" in to_console(fresh.message.blocks)
+    assert "Orphan" not in to_console(first.message.blocks)
