@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, system_clock
@@ -20,7 +20,6 @@ from bot.events import DOMAIN_EVENTS
 from bot.feeds.fetch import new_session
 from bot.feeds.poller import FeedPoller
 from bot.settings import Settings
-from bot.slack.app import new_app
 from bot.slack.client import (
     ConsoleSender,
     Sender,
@@ -36,7 +35,11 @@ from handlers.alerts import AlertReactor
 from handlers.alerts import run as run_reactor
 from handlers.alerts import start as start_alerts
 from handlers.routing import Route, Routing
-from handlers.slash import TrialCommands, register
+
+if TYPE_CHECKING:  # Bolt takes a while to import; only what serves /trial needs it
+    from slack_bolt.async_app import AsyncApp
+
+    from handlers.slash import TrialCommands
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,9 @@ def trial_app(
     clock: Clock = system_clock,
 ) -> tuple[AsyncApp, TrialCommands]:
     """The Bolt app with ``/trial`` registered on it, answering from ``log``."""
+    from bot.slack.app import new_app
+    from handlers.slash import TrialCommands, register
+
     bolt = new_app(signing_secret=signing_secret, client=client)
     commands = TrialCommands(log, clock=clock, command=settings.slack.command)
     register(bolt, commands)

@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import feeds_cmd, state_cmd
 from bot.cli.log_cmd import app as log_app
+from bot.cli.slack_cmd import app as slack_app
 from bot.cli.standin_cmd import app as standin_app
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(log_app, name="log")
 app.add_typer(feeds_cmd.config_app, name="config")
 app.add_typer(standin_app, name="stand-in")
+app.add_typer(slack_app, name="slack")
 app.command()(feeds_cmd.feeds)
 app.command()(feeds_cmd.poll)
 app.command()(feeds_cmd.backfill)
