@@ -74,6 +74,11 @@ def _channels(settings: Settings) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def _print_plain(text: str) -> None:
+    """Alerts hold release text: print it as it is, never as rich markup."""
+    console.print(text, markup=False, highlight=False, emoji=False)
+
+
 @app.command("serve")
 def serve(
     config: ConfigPath = None,
@@ -122,7 +127,7 @@ async def _serve(
         console.print(f"/trial: {'Socket Mode' if socket else where}", highlight=False)
         work = [CatchUpSubscription(log, s).run(stop) for s in knowledge_subscribers()]
         if with_alerts:
-            pair = await alerting(settings, log, client, write=console.print)
+            pair = await alerting(settings, log, client, write=_print_plain)
             for problem in pair.delivery.problems:
                 console.print(f"[red]{problem}[/]")
             target = "Slack" if client is not None else "the console (no SLACK_BOT_TOKEN)"

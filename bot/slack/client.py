@@ -36,6 +36,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import TrialwireError
+from bot.slack.messages import Message, console
 from bot.slack.outbox import METADATA_TYPE, Alert
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -272,8 +273,9 @@ class Sender(Protocol):
 
     async def post(self, alert: Alert) -> Posted: ...
 
-    async def find(self, alert: Alert, oldest: float) -> Posted | None:
-        """The alert's message if it is in its channel since ``oldest`` (Unix seconds)."""
+    async def find(self, alert: Alert, oldest: float, latest: float) -> Posted | None:
+        """The alert's message if it is in its channel between ``oldest`` and ``latest``
+        (Unix seconds)."""
         ...
 
 
@@ -306,13 +308,15 @@ class SlackSender:
             raise classify(exc, POST_METHOD) from exc
         return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
 
-    async def find(self, alert: Alert, oldest: float) -> Posted | None:
+    async def find(self, alert: Alert, oldest: float, latest: float) -> Posted | None:
         cursor: str | None = None
         for _ in range(self.history_pages):
             try:
                 response = await self.client.conversations_history(
                     channel=alert.channel,
                     oldest=f"{oldest:.6f}",
+                    latest=f"{latest:.6f}",
+                    inclusive=True,
                     limit=200,
                     include_all_metadata=True,
                     cursor=cursor,
@@ -331,7 +335,7 @@ class SlackSender:
             if not cursor:
                 return None
         raise SlackUnsure(
-            f"conversations.history: more than {self.history_pages} pages since the attempt; "
+            f"conversations.history: more than {self.history_pages} pages around the attempt; "
             "not sure whether the alert was posted",
             code="history_too_long",
         )
@@ -344,10 +348,8 @@ class ConsoleSender:
         self.write = write
 
     async def post(self, alert: Alert) -> Posted:
-        from bot.slack.messages import Message, console
-
         self.write(console(alert.header or alert.channel, Message(alert.text, alert.blocks)))
         return Posted(channel=alert.channel, ts="console")
 
-    async def find(self, alert: Alert, oldest: float) -> Posted | None:
+    async def find(self, alert: Alert, oldest: float, latest: float) -> Posted | None:
         return None  # a console keeps no history: after a crash, an alert may print twice

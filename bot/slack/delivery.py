@@ -125,7 +125,7 @@ class Delivery:
     async def _attempt(self, alert: Alert, record: Record, key: str) -> str:
         if record.status == "sending":
             try:
-                found = await self.sender.find(alert, self._since(record))
+                found = await self.sender.find(alert, *self._window(record))
             except SlackAuthError:
                 raise
             except SlackError as exc:
@@ -159,9 +159,12 @@ class Delivery:
         await self._sent(alert, record, key, posted, reconciled=False)
         return "sent"
 
-    def _since(self, record: Record) -> float:
-        started = record.started_us or 0
-        return max(0.0, started / 1e6 - self.margin.total_seconds())
+    def _window(self, record: Record) -> tuple[float, float]:
+        """When the attempt's message, if Slack posted it, carries its ``ts``: the call
+        lasted at most the client's timeout; the margin covers clock skew."""
+        started = (record.started_us or 0) / 1e6
+        margin = self.margin.total_seconds()
+        return max(0.0, started - margin), started + margin
 
     async def _sent(
         self, alert: Alert, record: Record, key: str, posted: Posted, *, reconciled: bool

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.events.feed import FeedFailing, FeedRecovered
@@ -44,11 +44,11 @@ from bot.slack.mrkdwn import (
     Budget,
     clip,
     context,
-    divider,
     escape,
     link,
     safe,
     section,
+    to_console,
 )
 
 if TYPE_CHECKING:
@@ -164,7 +164,12 @@ def period(value: Period | PeriodDoc | None, *, year: bool = True) -> str:
     if value is None:
         return "?"
     part, yr = _label(value.label)
-    text = (part + yr if part.endswith("-") else f"{part} {yr}".strip()) if year else part or yr
+    if not year:
+        text = part.rstrip("-") or yr
+    elif part.endswith("-"):
+        text = part + yr
+    else:
+        text = f"{part} {yr}".strip()
     return f"{value.qualifier} {text}" if value.qualifier else text
 
 
@@ -638,37 +643,4 @@ def failed() -> Message:
 
 def console(header: str, message: Message) -> str:
     """An alert as the console shows it without a Slack token, in the same layout."""
-    from bot.slack.mrkdwn import to_console
-
     return f"── {header} ──\n{to_console(message.blocks)}"
-
-
-def timestamp(moment: datetime) -> str:
-    return f"{moment:%d %b %Y %H:%M} UTC"
-
-
-__all__ = [
-    "AlertItem",
-    "Message",
-    "ReleaseHeader",
-    "TimelineEntry",
-    "TrialContext",
-    "alert",
-    "busy",
-    "calendar",
-    "company_status",
-    "console",
-    "divider",
-    "fact",
-    "failed",
-    "feed_failing",
-    "feed_recovered",
-    "guidance_record",
-    "help_text",
-    "not_a_ticker",
-    "timeline",
-    "unknown",
-    "watch_list",
-    "watch_unknown",
-    "watching",
-]

@@ -59,8 +59,8 @@ class DiesAfterPosting:
         await self.sender.post(alert)
         raise Killed
 
-    async def find(self, alert: Alert, oldest: float) -> Posted | None:
-        return await self.sender.find(alert, oldest)
+    async def find(self, alert: Alert, oldest: float, latest: float) -> Posted | None:
+        return await self.sender.find(alert, oldest, latest)
 
 
 class DiesBeforePosting(DiesAfterPosting):
@@ -112,15 +112,24 @@ async def test_a_crash_after_slack_accepted_is_reconciled_from_the_channel_histo
 async def test_a_crash_before_slack_got_it_is_sent_after_looking(
     event_log: EventLog, clock: FakeClock, slack: SlackStandIn, web_client: AsyncWebClient
 ) -> None:
-    [alert] = await decided(event_log, clock, acme("1", HOLD, "2018-01-10"))
-    dying = Delivery(log=event_log, sender=DiesBeforePosting(SlackSender(web_client)), clock=clock)
+    first, second = await decided(
+        event_log,
+        clock,
+        acme("1", HOLD, "2018-01-10"),
+        acme("2", ORPHAN, "2018-02-10"),
+    )
+    sender = SlackSender(web_client)
+    await sender.post(first)  # already in the channel: another alert's message
+    async with event_log.transaction() as uow:
+        await uow.delete_state(QUEUE, first.queue_key)
+    dying = Delivery(log=event_log, sender=DiesBeforePosting(sender), clock=clock)
     with pytest.raises(Killed):
         await dying.deliver()
-    restarted = Delivery(log=event_log, sender=SlackSender(web_client), clock=clock)
+    restarted = Delivery(log=event_log, sender=sender, clock=clock)
     assert (await restarted.deliver()).sent == 1
     assert slack.count("conversations.history") == 1
-    assert len(slack.posted()) == 1
-    assert (await record(event_log, alert)).attempts == 2
+    assert [m.metadata["event_payload"]["subject"] for m in slack.posted()] == ["1", "2"]  # type: ignore[index]
+    assert (await record(event_log, second)).attempts == 2
 
 
 async def test_a_server_error_after_posting_is_never_blindly_retried(
