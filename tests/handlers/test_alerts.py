@@ -9,7 +9,7 @@ import pytest
 
 from bot.eventlog import EventLog, NewEvent, RecordedEvent, UnitOfWork
 from bot.events import DOMAIN_EVENTS, ReleaseReceived, event_id
-from bot.events.feed import FeedFailing, feed_stream
+from bot.events.feed import FeedFailing, FeedRecovered, feed_stream
 from bot.events.slack import ChannelUnwatched, ChannelWatched, channel_stream
 from bot.slack.mrkdwn import to_console
 from bot.slack.outbox import ALERT_DECODER, OUTBOX, QUEUE, Alert
@@ -347,7 +347,7 @@ async def test_a_page_handled_again_after_a_crash_queues_each_alert_once(
     assert len(await alerts(event_log)) == 1
 
 
-async def test_a_failing_feed_is_reported_once_to_the_ops_channel(
+async def test_a_failing_feed_and_its_recovery_are_reported_once_to_the_ops_channel(
     event_log: EventLog, clock: FakeClock
 ) -> None:
     await start(event_log)
@@ -371,3 +371,14 @@ async def test_a_failing_feed_is_reported_once_to_the_ops_channel(
     assert alert.channel == "C0OPS"
     assert "Feed *biotech* has failed 3 polls in a row" in alert.text
     assert "&lt;!channel&gt; HTTP 503" in alert.text
+
+    recovered = FeedRecovered(feed="biotech", url=failing.url, failures=5, since=failing.since)
+    new = NewEvent.from_domain(
+        DOMAIN_EVENTS, recovered, event_id=event_id(recovered.TYPE, "biotech", clock().isoformat())
+    )
+    await event_log.append(feed_stream("biotech"), [new])
+    await run(event_log, alerting)
+    assert [a.text for a in await alerts(event_log)][1] == (
+        ":white_check_mark: Feed *biotech* is back after 5 failed polls "
+        "(failing since 22 Feb 2017 13:00 UTC)."
+    )
