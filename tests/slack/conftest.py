@@ -16,6 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.client import new_web_client, retry_handlers
 from bot.standins.slack import BOT_TOKEN, SlackStandIn
 from tests.conftest import FakeClock
+from tests.eventlog.conftest import open_log  # each backend, for tests that need both
+
+__all__ = ["open_log"]
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNELS = {"C0TRIALS": "trials", "C0CLRB": "clrb", "C0URGENT": "urgent", "C0OPS": "ops"}
@@ -98,8 +101,3 @@ def slash_body(
 
 
 Post = Callable[..., Awaitable[tuple[int, Any]]]
-
-
-from tests.eventlog.conftest import open_log  # noqa: E402  (the backend-parametrised log)
-
-__all__ = ["open_log"]
