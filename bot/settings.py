@@ -5,14 +5,16 @@ Secrets never live here: they come from the environment (see the README).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.errors import ConfigError
+from bot.events.trial import TRIAL_EVENT_TYPES
 from bot.feeds.fetch import Limits
 from bot.feeds.model import FeedSpec
 from bot.feeds.poller import PollerSettings
@@ -71,6 +73,70 @@ class DaemonConfig(_Section):
     lease_recheck: Seconds = 5.0
 
 
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def _channel_id(value: str) -> str:
+    if not _CHANNEL_ID.match(value):
+        raise ValueError(
+            f"{value!r} is not a channel id; use the id (like C0123ABCD, at the bottom of the "
+            "channel's details), which stays the same when the channel is renamed"
+        )
+    return value
+
+
+ChannelId = Annotated[str, AfterValidator(_channel_id)]
+Importance = Literal["low", "medium", "high"]
+
+
+class SlackRoute(_Section):
+    """Events matching every given condition (an empty list matches all) go to ``channels``."""
+
+    channels: Annotated[list[ChannelId], Field(min_length=1)]
+    tickers: list[str] = []
+    drugs: list[str] = []
+    types: list[str] = []
+    min_importance: Importance = "low"
+
+    @model_validator(mode="after")
+    def _known_types(self) -> SlackRoute:
+        known = {cls.TYPE for cls in TRIAL_EVENT_TYPES}
+        unknown = sorted(set(self.types) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return self
+
+
+class SlackConfig(_Section):
+    """Where alerts go and how /trial is served. Secrets come from the environment only:
+    SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN."""
+
+    api_url: str = "https://slack.com/api/"
+    default_channel: ChannelId | None = None
+    ops_channel: ChannelId | None = None
+    min_importance: Importance = "low"
+    routes: list[SlackRoute] = []
+    mode: Literal["http", "socket"] = "http"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 3000
+    path: str = "/slack/events"
+    command: Annotated[str, Field(pattern=r"^/[a-z0-9_-]{1,31}$")] = "/trial"
+    max_delay_hours: Annotated[float, Field(gt=0)] = 24.0
+    settle_timeout: Seconds = 120.0
+    timeout: Annotated[int, Field(ge=1, le=120)] = 10
+    rate_limit_retries: Annotated[int, Field(ge=0, le=50)] = 5
+    server_error_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    connection_retries: Annotated[int, Field(ge=0, le=10)] = 2
+
+    @model_validator(mode="after")
+    def _api_url(self) -> SlackConfig:
+        if not self.api_url.startswith(("http://", "https://")):
+            raise ValueError("api_url must start with http:// or https://")
+        return self
+
+
 class WatchlistConfig(_Section):
     tickers: list[str] = []
     companies: list[str] = []
@@ -121,6 +187,7 @@ class Settings(_Section):
     watchlist: WatchlistConfig = WatchlistConfig()
     daemon: DaemonConfig = DaemonConfig()
     feeds: list[FeedConfig] = []
+    slack: SlackConfig = SlackConfig()
 
     @model_validator(mode="after")
     def _unique_feed_names(self) -> Settings:

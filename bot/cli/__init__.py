@@ -8,6 +8,7 @@ from bot.cli import feeds_cmd, state_cmd
 from bot.cli.common import ConfigPath, settings_from
 from bot.cli.extract_cmd import extract
 from bot.cli.log_cmd import app as log_app
+from bot.cli.slack_cmd import app as slack_app
 from bot.cli.standin_cmd import app as standin_app
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(log_app, name="log")
 app.add_typer(feeds_cmd.config_app, name="config")
 app.add_typer(standin_app, name="stand-in")
+app.add_typer(slack_app, name="slack")
 app.command()(feeds_cmd.feeds)
 app.command()(feeds_cmd.poll)
 app.command()(feeds_cmd.backfill)

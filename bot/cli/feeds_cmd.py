@@ -129,6 +129,15 @@ def config_check(config: ConfigPath = None) -> None:
     for spec in settings.feed_specs():
         watch = f" (watching {len(spec.watch_tickers)} tickers)" if spec.watch_tickers else ""
         console.print(f"  {spec.name}: every {spec.interval:g}s {spec.url}{watch}")
+    slack = settings.slack
+    where = (
+        "Socket Mode" if slack.mode == "socket" else f"http://{slack.host}:{slack.port}{slack.path}"
+    )
+    console.print(
+        f"  slack: alerts to {slack.default_channel or 'no default channel'}"
+        f" (+{len(slack.routes)} routes) via {slack.api_url}; {slack.command} over {where}",
+        highlight=False,
+    )
 
 
 def _when(moment: datetime | None) -> str:

@@ -88,3 +88,55 @@ def test_a_secret_in_the_file_is_refused_with_where_to_put_it() -> None:
         parse_settings({"slack": {"bot_token": "xoxb-123"}})
     with pytest.raises(ConfigError, match=r"log\.password"):
         parse_settings({"log": {"password": "hunter2"}})
+
+
+def test_the_example_slack_section_routes_as_it_says() -> None:
+    from bot.compose import alert_routing
+
+    settings = load_settings(ROOT / "config" / "trialwire.example.toml")
+    routing = alert_routing(settings)
+    assert routing.default_channel == "C0123TRIALS"
+    assert routing.channels("CLRB", "CLR131", "CohortInitiated", 70, {}) == {"C0123CLRB"}
+    assert routing.channels("SELB", "SEL302", "ClinicalHold", 100, {}) == {"C0123URGENT"}
+    assert routing.channels("SELB", "SEL302", "CohortEnrolled", 40, {}) == {"C0123TRIALS"}
+    assert routing.channels("SELB", "", "GuidanceMoved", 70, {"SELB": {"C0X": True}}) == {
+        "C0123GUIDANCE",
+        "C0X",
+    }
+
+
+@pytest.mark.parametrize(
+    ("slack", "message"),
+    [
+        ({"token": "xoxb-1"}, "slack.token: secrets do not belong in the configuration file"),
+        ({"signing_secret": "s"}, "slack.signing_secret: secrets do not belong"),
+        (
+            {"default_channel": "#trials"},
+            "slack.default_channel: Value error, '#trials' is not a channel id",
+        ),
+        (
+            {"routes": [{"channels": []}]},
+            "slack.routes[0].channels: List should have at least 1 item",
+        ),
+        ({"routes": [{"channels": ["C1X"], "types": ["Cohort"]}]}, "unknown event type(s) Cohort"),
+        (
+            {"routes": [{"channels": ["C1X"], "min_importance": "urgent"}]},
+            "slack.routes[0].min_importance",
+        ),
+        ({"api_url": "slack.com/api"}, "api_url must start with http:// or https://"),
+        ({"command": "trial"}, "slack.command"),
+    ],
+)
+def test_slack_mistakes_name_the_key(slack: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings({"slack": slack})
+    assert message in str(caught.value)
+
+
+def test_slack_secrets_come_from_the_environment_only() -> None:
+    from bot.compose import SlackSecrets
+
+    secrets = SlackSecrets.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": ""}
+    )
+    assert (secrets.bot_token, secrets.signing_secret, secrets.app_token) == ("xoxb-1", "s", None)

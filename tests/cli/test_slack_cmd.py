@@ -1,0 +1,112 @@
+"""``trialwire slack check`` and ``slack serve``, run as a user runs them, against the stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.eventlog.sqlite import SQLiteEventLog
+from bot.standins.slack import BOT_TOKEN, SlackStandIn
+from tests.handlers.support import corpus_release, record_all
+from tests.slack.conftest import SIGNING_SECRET, signed, slash_body
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[SlackStandIn]:
+    """The stand-in on the wall clock, as the command runs on it."""
+    slack = SlackStandIn(channels={"C0TRIALS": "trials"})
+    await slack.start()
+    yield slack
+    await slack.close()
+
+
+def config(tmp_path: Path, slack: SlackStandIn, extra: str = "") -> Path:
+    path = tmp_path / "trialwire.toml"
+    path.write_text(
+        f'[log]\nurl = "sqlite:///{tmp_path}/events.db"\n'
+        f'[slack]\napi_url = "{slack.api_url}"\ndefault_channel = "C0TRIALS"\nport = 0\n{extra}'
+    )
+    return path
+
+
+def env(**values: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    return {**clean, "COLUMNS": "200", "NO_COLOR": "1", **values}
+
+
+async def run(*args: str, **environment: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env(**environment),
+    )  # fmt: skip
+    async with asyncio.timeout(60):
+        out = (await proc.communicate())[0].decode()
+    assert proc.returncode is not None
+    return proc.returncode, out
+
+
+async def test_check_tries_the_token_and_every_configured_channel(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    path = config(tmp_path, standin, '[[slack.routes]]\nchannels = ["C0GONE"]\ntickers = ["X"]\n')
+    code, out = await run("slack", "check", "-c", str(path))
+    assert code == 1
+    assert "SLACK_BOT_TOKEN is not set" in out
+
+    code, out = await run("slack", "check", "-c", str(path), SLACK_BOT_TOKEN=BOT_TOKEN)
+    assert code == 1, out
+    assert "token OK: bot trialwire in trialwire stand-in" in out
+    assert "C0TRIALS" in out
+    assert "channel_not_found" in out
+
+    code, out = await run("slack", "check", "-c", str(path), SLACK_BOT_TOKEN="xoxb-nope")
+    assert code == 1
+    assert "the token does not work: auth.test: invalid_auth" in out
+
+
+async def test_serve_answers_trial_and_sends_alerts_then_stops_on_sigterm(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    path = config(tmp_path, standin)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "slack", "serve", "-c", str(path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env=env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET),
+    )  # fmt: skip
+    assert proc.stdout is not None
+    url = ""
+    try:
+        async with asyncio.timeout(30):
+            while not (line := (await proc.stdout.readline()).decode()).startswith("alerts:"):
+                assert line, "slack serve exited early"
+                if line.startswith("/trial: "):
+                    url = line.split()[1]
+        log = await SQLiteEventLog.open(tmp_path / "events.db")
+        try:
+            await record_all(log, corpus_release("000_cellectar_clr131_cohort4_initiated"))
+        finally:
+            await log.close()
+        await standin.wait_for(lambda: len(standin.posted("C0TRIALS")) == 1, within=30)
+        [alert] = standin.posted("C0TRIALS")
+        assert "Cohort 4 initiated at 31.25 mCi/m² · +25 % vs cohort 3" in alert.text
+
+        body = slash_body("CLRB")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=body, headers=signed(body)) as got,
+        ):
+            answer = await got.json()
+        assert answer["blocks"][0]["text"]["text"] == "*Cellectar Biosciences, Inc.* (Nasdaq:CLRB)"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            rest = (await proc.communicate())[0].decode()
+    assert proc.returncode == 0, rest
+    assert "stopped." in rest
