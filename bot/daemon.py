@@ -1,9 +1,12 @@
 """``trialwire run``: the long-running daemon, built from settings in one place.
 
 It polls every feed on its schedule, follows the log with every subscriber,
-and serves ``/healthz`` and ``/metrics``. Several replicas may share one
-PostgreSQL log: each feed is polled, and each subscriber run, by whichever
-replica holds its lease; when a replica dies the others take over.
+decides and delivers Slack alerts (to the console without a token), answers
+``/trial`` (over HTTP at ``[slack] path`` beside ``/healthz`` and ``/metrics``,
+or over Socket Mode), and serves ``/healthz`` and ``/metrics``. Several
+replicas may share one PostgreSQL log: each feed is polled, each subscriber
+run, and alerts decided and delivered, by whichever replica holds the lease;
+when a replica dies the others take over.
 
 On SIGTERM/SIGINT it drains: no new polls start, polls in flight finish
 (within ``shutdown_timeout``), subscribers finish their page and store their
@@ -23,29 +26,37 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.aio import first_of
 from bot.clock import Clock, system_clock
-from bot.compose import Polling, polling
-from bot.eventlog import CatchUpSubscription, Subscriber
+from bot.compose import Polling, SlackSecrets, alerting, polling, slack_client, trial_app
+from bot.eventlog import CatchUpSubscription, EventLog, Subscriber
 from bot.feeds.model import FeedSpec, Health, health
 from bot.metrics import Metrics
 from bot.scheduler import FeedScheduler
 from bot.settings import Settings
+from bot.slack.app import MAX_BODY, add_route, socket_mode
 from handlers.pipeline import knowledge_subscribers
+from handlers.slash import TrialCommands
 
 log = logging.getLogger(__name__)
 
 # Something that adds routes to the daemon's web app (the Slack endpoint does).
 RouteSetup = Callable[[web.Application], None]
+ALERTS_LEASE = "alerts"
 
 
 @dataclass(kw_only=True)
 class Daemon:
     settings: Settings
     clock: Clock = system_clock
+    secrets: SlackSecrets = field(default_factory=SlackSecrets.from_env)
     subscribers: Sequence[Subscriber] = field(default_factory=knowledge_subscribers)
     routes: Sequence[RouteSetup] = ()
     metrics: Metrics = field(default_factory=Metrics)
+    # Where alerts go without a Slack token (the console, in the layout Slack would show).
+    alert_output: Callable[[str], None] = print
     # Set once the web app listens: where /healthz answers.
     base_url: str = ""
     started: asyncio.Event = field(default_factory=asyncio.Event)
@@ -63,6 +74,8 @@ class Daemon:
             parts = self._parts = await stack.enter_async_context(
                 polling(settings, clock=self.clock)
             )
+            client = await stack.enter_async_context(slack_client(settings, self.secrets))
+            commands = await self._trial_command(stack, parts.log, client)
             specs = settings.feed_specs()
             runner = await self._serve(stack)
             log.info("trialwire started", extra={"feeds": len(specs), "url": self.base_url})
@@ -82,6 +95,9 @@ class Daemon:
                 )
                 for run in self._subscriptions
             ]
+            followers.append(
+                asyncio.create_task(self._alerts(followers_stop, client), name="alerts")
+            )
             scheduler = FeedScheduler(self._poll, specs, jitter=settings.poller.jitter)
             scheduler.start()
             self.started.set()
@@ -94,7 +110,74 @@ class Daemon:
                 followers_stop.set()
                 await asyncio.gather(*followers, return_exceptions=True)
                 await runner.cleanup()
+                if commands is not None:
+                    await commands.close()
                 log.info("stopped")
+
+    async def _alerts(self, stop: asyncio.Event, client: AsyncWebClient | None) -> None:
+        """Decide and deliver alerts while this replica holds the ``alerts`` lease.
+
+        Slack has no idempotency key, so only one replica may deliver: if the lease
+        is lost (the database connection dropped), delivery stops until it is held
+        again, and the ``sending`` records tell the next holder what to reconcile.
+        """
+        parts = self._parts
+        assert parts is not None
+        recheck = self.settings.daemon.lease_recheck
+        while not stop.is_set():
+            try:
+                if not await parts.log.try_lease(ALERTS_LEASE):
+                    await first_of(stop.wait(), timeout=recheck)
+                    continue
+                pair = await alerting(
+                    self.settings, parts.log, client, clock=self.clock, write=self.alert_output
+                )
+                for problem in pair.delivery.problems:
+                    log.error("slack: %s", problem)
+                held = asyncio.Event()
+                running = asyncio.create_task(pair.run(held))
+                stopping = asyncio.ensure_future(stop.wait())
+                try:
+                    while (
+                        not (stop.is_set() or running.done()) and ALERTS_LEASE in parts.log.leases
+                    ):
+                        await asyncio.wait(
+                            {stopping, running},
+                            timeout=recheck,
+                            return_when=asyncio.FIRST_COMPLETED,
+                        )
+                finally:
+                    stopping.cancel()
+                    held.set()
+                    await running
+            except Exception:  # the database may be restarting: never give up
+                log.exception("alerts failed; retrying")
+                await first_of(stop.wait(), timeout=recheck)
+
+    async def _trial_command(
+        self, stack: AsyncExitStack, event_log: EventLog, client: AsyncWebClient | None
+    ) -> TrialCommands | None:
+        """``/trial`` over Socket Mode, or over HTTP on the daemon's server; None if the
+        secrets it needs are not set (said once, in the log)."""
+        slack = self.settings.slack
+        if slack.mode == "socket":
+            if not self.secrets.app_token:
+                log.warning("/trial is off: Socket Mode needs SLACK_APP_TOKEN")
+                return None
+            bolt, commands = trial_app(self.settings, event_log, signing_secret="socket-mode",
+                                       client=client, clock=self.clock)  # fmt: skip
+            opener = client or AsyncWebClient(base_url=slack.api_url)
+            await stack.enter_async_context(
+                socket_mode(bolt, app_token=self.secrets.app_token, web_client=opener)
+            )
+            return commands
+        if not self.secrets.signing_secret:
+            log.warning("/trial is off: SLACK_SIGNING_SECRET is not set")
+            return None
+        bolt, commands = trial_app(self.settings, event_log, client=client, clock=self.clock,
+                                   signing_secret=self.secrets.signing_secret)  # fmt: skip
+        self.routes = [*self.routes, lambda app: add_route(app, bolt, path=slack.path)]
+        return commands
 
     async def _poll(self, spec: FeedSpec) -> None:
         """One feed's turn: only the replica holding its lease polls it."""
@@ -124,7 +207,7 @@ class Daemon:
     # -- the web side ---------------------------------------------------------
 
     async def _serve(self, stack: AsyncExitStack) -> web.AppRunner:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
         for setup in self.routes:

@@ -119,9 +119,8 @@ class SlackConfig(_Section):
     min_importance: Importance = "low"
     routes: list[SlackRoute] = []
     mode: Literal["http", "socket"] = "http"
-    host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=0, le=65535)] = 3000
-    path: str = "/slack/events"
+    # /trial over HTTP is served by the daemon, beside /healthz ([daemon] http_host, http_port).
+    path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_-]*$")] = "/slack/events"
     command: Annotated[str, Field(pattern=r"^/[a-z0-9_-]{1,31}$")] = "/trial"
     max_delay_hours: Annotated[float, Field(gt=0)] = 24.0
     settle_timeout: Seconds = 120.0

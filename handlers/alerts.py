@@ -34,6 +34,7 @@ from datetime import date, timedelta
 
 import msgspec
 
+from bot.aio import first_of
 from bot.clock import Clock, system_clock, to_micros
 from bot.eventlog import CatchUpSubscription, EventLog, RecordedEvent, UnitOfWork
 from bot.eventlog.subscription import CheckpointMovedError
@@ -445,17 +446,4 @@ async def run(
         ]
         if reactor.waiting:
             waits.append(asyncio.sleep(tick))
-        await _first_of(*waits)
-
-
-async def _first_of(*aws: Awaitable[object]) -> None:
-    tasks = [asyncio.ensure_future(aw) for aw in aws]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-__all__ = ["AlertReactor", "PendingRelease", "run", "start"]
+        await first_of(*waits)

@@ -130,8 +130,11 @@ def config_check(config: ConfigPath = None) -> None:
         watch = f" (watching {len(spec.watch_tickers)} tickers)" if spec.watch_tickers else ""
         console.print(f"  {spec.name}: every {spec.interval:g}s {spec.url}{watch}")
     slack = settings.slack
+    daemon = settings.daemon
     where = (
-        "Socket Mode" if slack.mode == "socket" else f"http://{slack.host}:{slack.port}{slack.path}"
+        "Socket Mode"
+        if slack.mode == "socket"
+        else f"http://{daemon.http_host}:{daemon.http_port}{slack.path}"
     )
     console.print(
         f"  slack: alerts to {slack.default_channel or 'no default channel'}"

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
+from bot.aio import first_of
 from bot.eventlog.model import EventLogError, RecordedEvent
 from bot.eventlog.port import EventLog, UnitOfWork
 
@@ -122,7 +123,7 @@ class CatchUpSubscription:
         while not stop.is_set():
             try:
                 if lease is not None and not await self.log.try_lease(lease):
-                    await _first_of(stop.wait(), timeout=recheck)
+                    await first_of(stop.wait(), timeout=recheck)
                     continue
                 await self.catch_up()
                 backoff = 0.5
@@ -130,21 +131,11 @@ class CatchUpSubscription:
                 continue
             except Exception:  # the database may be restarting: never give up
                 log.exception("subscriber %s failed; retrying in %.1fs", self.name, backoff)
-                await _first_of(stop.wait(), timeout=backoff)
+                await first_of(stop.wait(), timeout=backoff)
                 backoff = min(backoff * 2, max_backoff)
                 continue
-            await _first_of(
+            await first_of(
                 stop.wait(),
                 self.log.wait_for_events(self.position),
                 timeout=recheck if lease is not None else None,
             )
-
-
-async def _first_of(*aws: Awaitable[object], timeout: float | None = None) -> None:  # noqa: ASYNC109 (wait, not cancel)
-    tasks = [asyncio.ensure_future(aw) for aw in aws]
-    try:
-        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -62,17 +62,22 @@ def new_app(
     )
 
 
-def web_app(
-    bolt: AsyncApp, *, path: str = EVENTS_PATH, max_body: int = MAX_BODY
-) -> web.Application:
-    """An aiohttp application serving ``bolt`` at ``path`` (POST only)."""
+def add_route(app: web.Application, bolt: AsyncApp, *, path: str = EVENTS_PATH) -> None:
+    """Serve ``bolt`` at ``path`` (POST only) on an existing aiohttp application."""
 
     async def events(request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
-    app = web.Application(client_max_size=max_body)
     app.router.add_post(path, events)
+
+
+def web_app(
+    bolt: AsyncApp, *, path: str = EVENTS_PATH, max_body: int = MAX_BODY
+) -> web.Application:
+    """An aiohttp application serving ``bolt`` at ``path`` (POST only)."""
+    app = web.Application(client_max_size=max_body)
+    add_route(app, bolt, path=path)
     return app
 
 

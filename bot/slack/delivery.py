@@ -24,12 +24,12 @@ idempotency key to share between two.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.aio import first_of
 from bot.clock import Clock, system_clock, to_micros
 from bot.eventlog import EventLog
 from bot.slack.client import (
@@ -240,15 +240,4 @@ class Delivery:
             except Exception:
                 log.exception("alert delivery failed; trying again in %.0fs", tick)
             waits: list[Awaitable[object]] = [stop.wait(), self._wake.wait(), asyncio.sleep(tick)]
-            await _first_of(*waits)
-
-
-async def _first_of(*aws: Awaitable[object]) -> None:
-    tasks = [asyncio.ensure_future(aw) for aw in aws]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await first_of(*waits)

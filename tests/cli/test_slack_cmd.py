@@ -1,21 +1,16 @@
-"""``trialwire slack check`` and ``slack serve``, run as a user runs them, against the stand-in."""
+"""``trialwire slack check``, run as a user runs it, against the stand-in."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from bot.eventlog.sqlite import SQLiteEventLog
 from bot.standins.slack import BOT_TOKEN, SlackStandIn
-from tests.handlers.support import corpus_release, record_all
-from tests.slack.conftest import SIGNING_SECRET, signed, slash_body
 
 
 @pytest.fixture
@@ -31,7 +26,7 @@ def config(tmp_path: Path, slack: SlackStandIn, extra: str = "") -> Path:
     path = tmp_path / "trialwire.toml"
     path.write_text(
         f'[log]\nurl = "sqlite:///{tmp_path}/events.db"\n'
-        f'[slack]\napi_url = "{slack.api_url}"\ndefault_channel = "C0TRIALS"\nport = 0\n{extra}'
+        f'[slack]\napi_url = "{slack.api_url}"\ndefault_channel = "C0TRIALS"\n{extra}'
     )
     return path
 
@@ -69,44 +64,3 @@ async def test_check_tries_the_token_and_every_configured_channel(
     code, out = await run("slack", "check", "-c", str(path), SLACK_BOT_TOKEN="xoxb-nope")
     assert code == 1
     assert "the token does not work: auth.test: invalid_auth" in out
-
-
-async def test_serve_answers_trial_and_sends_alerts_then_stops_on_sigterm(
-    standin: SlackStandIn, tmp_path: Path
-) -> None:
-    path = config(tmp_path, standin)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "slack", "serve", "-c", str(path),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        env=env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET),
-    )  # fmt: skip
-    assert proc.stdout is not None
-    url = ""
-    try:
-        async with asyncio.timeout(30):
-            while not (line := (await proc.stdout.readline()).decode()).startswith("alerts:"):
-                assert line, "slack serve exited early"
-                if line.startswith("/trial: "):
-                    url = line.split()[1]
-        log = await SQLiteEventLog.open(tmp_path / "events.db")
-        try:
-            await record_all(log, corpus_release("000_cellectar_clr131_cohort4_initiated"))
-        finally:
-            await log.close()
-        await standin.wait_for(lambda: len(standin.posted("C0TRIALS")) == 1, within=30)
-        [alert] = standin.posted("C0TRIALS")
-        assert "Cohort 4 initiated at 31.25 mCi/m² · +25 % vs cohort 3" in alert.text
-
-        body = slash_body("CLRB")
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(url, data=body, headers=signed(body)) as got,
-        ):
-            answer = await got.json()
-        assert answer["blocks"][0]["text"]["text"] == "*Cellectar Biosciences, Inc.* (Nasdaq:CLRB)"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            rest = (await proc.communicate())[0].decode()
-    assert proc.returncode == 0, rest
-    assert "stopped." in rest
