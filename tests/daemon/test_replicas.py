@@ -4,30 +4,38 @@ the survivor takes over when the other stops."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
+from bot.compose import SlackSecrets
 from bot.daemon import Daemon
 from bot.eventlog.postgres import PostgresEventLog
 from bot.events import ReleaseReceived
 from bot.settings import parse_settings
 from bot.standins.gnw import GlobeNewswireStandIn
+from bot.standins.slack import BOT_TOKEN, SlackStandIn
 from handlers.queries import status
 from tests.conftest import eventually
 from tests.daemon.test_daemon import seed_release, wait_for_company
 from tests.feeds.conftest import release
 
 
-def replica(gnw: GlobeNewswireStandIn, dsn: str, schema: str) -> Daemon:
-    settings = parse_settings(
-        {
-            "log": {"url": dsn, "schema": schema},
-            "globenewswire": {"base_url": gnw.base_url},
-            "poller": {"alert_first_poll": True, "interval": 1, "jitter": 0},
-            "daemon": {"http_port": 0, "shutdown_timeout": 5, "lease_recheck": 0.2},
-            "feeds": [{"name": "cellectar", "organization": "cellectar-biosciences-inc"}],
-        }
-    )
-    return Daemon(settings=settings)
+def replica(
+    gnw: GlobeNewswireStandIn, dsn: str, schema: str, slack: SlackStandIn | None = None
+) -> Daemon:
+    config: dict[str, object] = {
+        "log": {"url": dsn, "schema": schema},
+        "globenewswire": {"base_url": gnw.base_url},
+        "poller": {"alert_first_poll": True, "interval": 1, "jitter": 0},
+        "daemon": {"http_port": 0, "shutdown_timeout": 5, "lease_recheck": 0.2},
+        "feeds": [{"name": "cellectar", "organization": "cellectar-biosciences-inc"}],
+    }
+    secrets = SlackSecrets()
+    if slack is not None:
+        config["slack"] = {"api_url": slack.api_url, "default_channel": "C0TRIALS",
+                           "max_delay_hours": 1_000_000}  # fmt: skip
+        secrets = SlackSecrets(bot_token=BOT_TOKEN)
+    return Daemon(settings=parse_settings(config), secrets=secrets, alert_output=lambda _: None)
 
 
 async def test_two_replicas_share_the_work_and_take_over(
@@ -72,6 +80,34 @@ async def test_two_replicas_share_the_work_and_take_over(
             stop.set()
         await asyncio.gather(*runs, return_exceptions=True)
         await reader.close()
+
+
+async def test_two_replicas_post_each_alert_once(
+    gnw: GlobeNewswireStandIn, pg_schema: tuple[str, str]
+) -> None:
+    dsn, schema = pg_schema
+    slack = SlackStandIn(channels={"C0TRIALS": "trials"})
+    await slack.start()
+    replicas = [replica(gnw, dsn, schema, slack), replica(gnw, dsn, schema, slack)]
+    stops = [asyncio.Event(), asyncio.Event()]
+    runs = [asyncio.create_task(d.run(s)) for d, s in zip(replicas, stops, strict=True)]
+    try:
+        async with asyncio.timeout(30):
+            await asyncio.gather(*(d.started.wait() for d in replicas))
+        await gnw.wait_for_requests(1)  # the first poll saw an empty feed: what follows is news
+        gnw.add(seed_release())
+        await slack.wait_for(lambda: len(slack.posted("C0TRIALS")) == 1, within=60)
+        gnw.add(replace(seed_release(), release_id="4114962", title="Another CLR 131 update"))
+        await slack.wait_for(lambda: len(slack.posted("C0TRIALS")) == 2, within=60)
+        for stop in stops:  # both drain; nothing is posted twice on the way out
+            stop.set()
+        await asyncio.gather(*runs)
+        assert len(slack.posted("C0TRIALS")) == 2
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.gather(*runs, return_exceptions=True)
+        await slack.close()
 
 
 async def _has_release(log: PostgresEventLog, release_id: str) -> bool:

@@ -2,11 +2,13 @@
 
 Releases arrive on the GlobeNewswire stand-in while the daemon runs. Each
 round the daemon is killed at a moment picked at random among events it
-causes (the log reaching a position, the stand-in serving a request), so
-kills land inside polls, page fetches, appends and projections. At the end
-the daemon runs until it is quiet and is stopped cleanly, and the log is
-checked: every release exactly once, every fact exactly once, every
-subscriber at the head.
+causes (the log reaching a position, a subscriber moving its checkpoint, the
+GlobeNewswire stand-in serving a request, the Slack stand-in accepting an
+alert), so kills land inside polls, page fetches, appends, projections and
+alert delivery. At the end the daemon runs until it is quiet and is stopped
+cleanly, then the log and Slack are checked: every release exactly once,
+every fact exactly once, every subscriber at the head, and one alert per
+release in the channel — none missing, none twice.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ import msgspec
 
 from bot.eventlog.sqlite import SQLiteEventLog
 from bot.events import ReleaseReceived
+from bot.slack.outbox import QUEUE
 from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease, slug
+from bot.standins.slack import BOT_TOKEN, SlackStandIn
+from handlers.alerts import NAME as ALERTS
+from handlers.alerts import STARTED
 from tests.conftest import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +41,8 @@ COMPANIES = (
     ("Selecta Biosciences, Inc.", "Nasdaq:SELB", "SEL-212"),
     ("Moleculin Biotech, Inc.", "Nasdaq:MBRX", "Annamycin"),
 )
-SUBSCRIBERS = ("extraction", "guidance-tracker", "trial-state")
+SUBSCRIBERS = ("extraction", "guidance-tracker", "trial-state", "slack-alerts")
+CHANNEL = "C0TRIALS"
 
 
 @dataclass(kw_only=True)
@@ -86,7 +93,7 @@ def synthetic_release(n: int) -> StandInRelease:
     )
 
 
-def write_config(folder: Path, base_url: str) -> Path:
+def write_config(folder: Path, base_url: str, slack_api: str) -> Path:
     config = folder / "trialwire.toml"
     feeds = "".join(
         f'[[feeds]]\nname = "{ticker.rpartition(":")[2].lower()}"\n'
@@ -97,7 +104,9 @@ def write_config(folder: Path, base_url: str) -> Path:
         f'[log]\nurl = "sqlite:///{folder}/events.db"\n'
         f'[globenewswire]\nbase_url = "{base_url}"\n'
         "[poller]\nalert_first_poll = true\ninterval = 1\njitter = 0\ntimeout = 5\n"
-        "[daemon]\nhttp_port = 0\nshutdown_timeout = 10\nlease_recheck = 1\n" + feeds
+        "[daemon]\nhttp_port = 0\nshutdown_timeout = 10\nlease_recheck = 1\n"
+        f'[slack]\napi_url = "{slack_api}"\ndefault_channel = "{CHANNEL}"\n'
+        "max_delay_hours = 1000000\n" + feeds
     )
     return config
 
@@ -106,7 +115,7 @@ async def start_daemon(config: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", "--config", str(config),
         cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        env=child_env(PYTHONUNBUFFERED="1"),
+        env=child_env(PYTHONUNBUFFERED="1", SLACK_BOT_TOKEN=BOT_TOKEN),
     )  # fmt: skip
 
 
@@ -123,9 +132,12 @@ async def crash_run(
     all_releases = [synthetic_release(n) for n in range(releases)]
     gnw = GlobeNewswireStandIn()
     await gnw.start()
-    config = write_config(folder, gnw.base_url)
+    slack = SlackStandIn(channels={CHANNEL: "trials"})
+    await slack.start()
+    config = write_config(folder, gnw.base_url, slack.api_url)
     reader = await SQLiteEventLog.open(folder / "events.db", poll_interval=0.05)
     try:
+        await _switch_alerts_on(config, reader)
         per_round = max(1, releases // (kills + 1))
         published = 0
         for round_ in range(kills):
@@ -133,7 +145,7 @@ async def crash_run(
             gnw.add(*batch)
             published += len(batch)
             proc = await start_daemon(config)
-            point = await _kill_point(rng, proc, reader, gnw)
+            point = await _kill_point(rng, proc, reader, gnw, slack)
             proc.send_signal(signal.SIGKILL)
             await proc.wait()
             report.kills += 1
@@ -141,15 +153,29 @@ async def crash_run(
             say(f"kill {round_ + 1}/{kills} at {point}")
         gnw.add(*all_releases[published:])
         proc = await start_daemon(config)
-        await _wait_until_quiet(reader, releases, proc)
+        await _wait_until_quiet(reader, releases, proc, slack)
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             await proc.wait()
         await _check(reader, releases, report)
+        _check_alerts(slack, all_releases, report)
     finally:
         await gnw.close()
+        await slack.close()
         await reader.close()
     return report
+
+
+async def _switch_alerts_on(config: Path, reader: SQLiteEventLog) -> None:
+    """Start the daemon once before any news, so everything that follows is fresh."""
+    proc = await start_daemon(config)
+    try:
+        async with asyncio.timeout(60):
+            while await reader.get_state(STARTED, ALERTS) is None:
+                await _a_moment(reader)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await proc.wait()
 
 
 async def _kill_point(
@@ -157,13 +183,21 @@ async def _kill_point(
     proc: asyncio.subprocess.Process,
     reader: SQLiteEventLog,
     gnw: GlobeNewswireStandIn,
+    slack: SlackStandIn,
 ) -> str:
     """Wait for a randomly chosen moment the daemon causes; returns its name."""
-    kind = rng.choice(["append", "append", "projection", "request"])
+    kind = rng.choice(["append", "append", "projection", "request", "alert"])
     async with asyncio.timeout(60):
         if kind == "request":
             await gnw.wait_for_requests(len(gnw.requests) + rng.randrange(1, 4))
             return "fetch"
+        if kind == "alert":
+            posted = len(slack.posted(CHANNEL))
+            try:
+                await slack.wait_for(lambda: len(slack.posted(CHANNEL)) > posted, within=20)
+            except TimeoutError:
+                return "alert (none due)"
+            return "alert"
         head = await reader.last_position()
         target = head + rng.randrange(1, 4)
         while proc.returncode is None:
@@ -178,15 +212,21 @@ async def _kill_point(
 
 
 async def _wait_until_quiet(
-    reader: SQLiteEventLog, releases: int, proc: asyncio.subprocess.Process
+    reader: SQLiteEventLog, releases: int, proc: asyncio.subprocess.Process, slack: SlackStandIn
 ) -> None:
-    async with asyncio.timeout(120):
+    async with asyncio.timeout(180):
         while proc.returncode is None:
             stats = await reader.stats(top_streams=0)
             caught_up = all(
                 stats.subscriptions.get(name) == stats.last_position for name in SUBSCRIBERS
             )
-            if stats.by_type.get(ReleaseReceived.TYPE, 0) >= releases and caught_up:
+            queued = await reader.scan_state(QUEUE)
+            if (
+                stats.by_type.get(ReleaseReceived.TYPE, 0) >= releases
+                and caught_up
+                and not queued
+                and len(slack.posted(CHANNEL)) >= releases
+            ):
                 return
             await _a_moment(reader)
 
@@ -214,3 +254,14 @@ async def _check(reader: SQLiteEventLog, releases: int, report: CrashReport) -> 
     report.subscribers_behind = sum(
         1 for name in SUBSCRIBERS if stats.subscriptions.get(name) != stats.last_position
     )
+
+
+def _check_alerts(slack: SlackStandIn, releases: list[StandInRelease], report: CrashReport) -> None:
+    """One alert per release (its metadata names the release); none twice."""
+    per_release = Counter(
+        str((p.metadata or {}).get("event_payload", {}).get("subject", "?"))
+        for p in slack.posted(CHANNEL)
+    )
+    report.expected_alerts = len(releases)
+    report.missing_alerts = sum(1 for r in releases if per_release[r.release_id] == 0)
+    report.duplicate_alerts = sum(n - 1 for n in per_release.values() if n > 1)

@@ -1,4 +1,4 @@
-"""The daemon SIGKILLed at random moments loses nothing and duplicates nothing."""
+"""The daemon SIGKILLed at random moments loses nothing and duplicates nothing, alerts included."""
 
 from __future__ import annotations
 
@@ -15,4 +15,6 @@ async def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     report = await crash_run(tmp_path, kills=8, releases=18, seed=7)
     assert report.kills == 8
     assert (report.lost_releases, report.duplicate_events, report.subscribers_behind) == (0, 0, 0)
+    assert report.expected_alerts == 18
+    assert (report.missing_alerts, report.duplicate_alerts) == (0, 0)
     assert len(report.kill_points) >= 2  # the kills landed at different kinds of moment
