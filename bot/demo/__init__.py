@@ -1,40 +1,37 @@
-"""``trialwire demo``: the pipeline, offline, on a temporary SQLite log.
+"""``trialwire demo``: the real daemon, offline, on a temporary SQLite log.
 
 A local GlobeNewswire stand-in publishes recorded real releases one at a
-time; the real poller reads the feeds and the release pages over HTTP on
-127.0.0.1 and records each release in the event log; the extraction stage,
-the guidance tracker and the trial state follow the log as they would in
-the daemon, and a printer subscriber shows each release with the facts read
-from it. A last poll shows that nothing is ever recorded twice; the trial
-state then answers ``/trial CLRB`` and the catalyst calendar.
+time, as a feed would; the real daemon (``bot.daemon``) polls it, reads the
+release pages, extracts, tracks guidance, keeps the trial state and decides
+alerts, which print here in the layout Slack would show (there is no Slack
+token in the demo). Then ``/trial CLRB`` and ``/trial upcoming`` are answered
+from the state, as Slack would show them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
+import contextlib
+import logging
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from bot.cli.views import render_company
-from bot.eventlog import EventLog, RecordedEvent, UnitOfWork
+from bot.compose import SlackSecrets
+from bot.daemon import Daemon
+from bot.eventlog import EventLog
 from bot.eventlog.sqlite import SQLiteEventLog
-from bot.events import DOMAIN_EVENTS, ReleaseReceived
-from bot.events.trial import TRIAL_EVENT_TYPES, TrialEvent
-from bot.extract import key_facts
-from bot.feeds.fetch import new_session
-from bot.feeds.model import FeedSpec, health
-from bot.feeds.poller import FeedPoller, PollerSettings
 from bot.releases.files import ReleaseFile, parse_release_file
+from bot.settings import Settings, parse_settings
+from bot.slack import messages
 from bot.standins.gnw import GlobeNewswireStandIn, StandInRelease
-from handlers.pipeline import catch_up, knowledge_subscribers
 from handlers.queries import status, upcoming
+
+# How long one release may take to become an alert before the demo moves on.
+PER_RELEASE = 30.0
 
 
 def demo_releases() -> list[ReleaseFile]:
@@ -47,138 +44,116 @@ def demo_releases() -> list[ReleaseFile]:
     return [parse_release_file(entry.read_text(encoding="utf-8"), entry.name) for entry in files]
 
 
-class ReleasePrinter:
-    """A subscriber that prints each release, then each fact read from it, as they arrive."""
-
-    name = "demo-printer"
-    types = (ReleaseReceived.TYPE, *(cls.TYPE for cls in TRIAL_EVENT_TYPES))
+class AlertPrinter:
+    """Where the daemon's alerts go without a Slack token: printed, and counted."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.releases = 0
-        self.facts = 0
+        self.printed = 0
+        self._changed = asyncio.Condition()
 
-    async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
-        for recorded in events:
-            event = DOMAIN_EVENTS.decode(recorded.type, recorded.schema_version, recorded.data)
-            if isinstance(event, ReleaseReceived):
-                self.releases += 1
-                self.console.print(
-                    f"\n[green]▸[/] {event.published_at:%Y-%m-%d}  [bold]{event.company}[/] "
-                    f"({', '.join(event.tickers)})\n  {event.title}",
-                    highlight=False,
-                )
-            elif isinstance(event, TrialEvent):
-                self.facts += 1
-                inferred = (
-                    " [magenta](inferred)[/]"
-                    if "guidance-tracker" in event.extractor_version
-                    else ""
-                )
-                self.console.print(
-                    f"    [cyan]{event.TYPE}[/] {event.drug or ''}: {key_facts(event)}{inferred}\n"
-                    f"      [dim]“{_short(event.evidence.sentence)}”[/]",
-                    highlight=False,
-                )
+    def __call__(self, text: str) -> None:
+        self.console.print(text, highlight=False, markup=False)
+        self.console.print()
+        self.printed += 1
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, count: int) -> bool:
+        """Until ``count`` alerts were printed; False if the release brought none in time."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(PER_RELEASE), self._changed:
+                await self._changed.wait_for(lambda: self.printed >= count)
+        return self.printed >= count
 
 
-def _short(sentence: str, limit: int = 160) -> str:
-    sentence = " ".join(sentence.split())
-    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+def demo_settings(folder: Path, standin: GlobeNewswireStandIn, tokens: list[str]) -> Settings:
+    return parse_settings(
+        {
+            "log": {"url": f"sqlite:///{folder}/events.db"},
+            "globenewswire": {"base_url": standin.base_url},
+            "poller": {"interval": 1, "jitter": 0},
+            "daemon": {"http_port": 0, "shutdown_timeout": 5, "log_level": "WARNING"},
+            # The recorded releases are years old: let them alert as if they were news.
+            "slack": {"max_delay_hours": 100 * 365 * 24, "settle_timeout": 10},
+            "feeds": [{"name": token, "organization": token} for token in tokens],
+        }
+    )
 
 
 async def run_demo(console: Console, workdir: Path | None = None) -> None:
+    # The demo has no Slack secrets on purpose; the daemon's warnings about it are noise here.
+    logging.getLogger("bot.daemon").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="trialwire-demo-") as tmp:
         folder = workdir or Path(tmp)
-        log = await SQLiteEventLog.open(folder / "events.db")
         standin = GlobeNewswireStandIn()
         await standin.start()
         try:
-            await _show(console, log, standin)
+            await _show(console, folder, standin)
         finally:
             await standin.close()
-            await log.close()
 
 
-async def _show(console: Console, log: SQLiteEventLog, standin: GlobeNewswireStandIn) -> None:
-    console.rule("[bold]trialwire demo[/] — offline: a local GlobeNewswire, an embedded event log")
+async def _show(console: Console, folder: Path, standin: GlobeNewswireStandIn) -> None:
     releases = [
         StandInRelease.from_file(f, fallback_time=datetime.now(UTC)) for f in demo_releases()
     ]
-    specs = [
-        FeedSpec(name=token, url=standin.feed_url("organization", token))
-        for token in dict.fromkeys(r.org_token for r in releases)
-    ]
-    console.print(f"GlobeNewswire stand-in: {standin.base_url}   event log: {log.path}")
-    console.print(f"feeds: {', '.join(spec.name for spec in specs)}\n")
-
-    printer = ReleasePrinter(console)
-    # The daemon runs these subscribers as background tasks woken by new events;
-    # here they catch up after each poll, so the story prints in order.
-    subscribers = [*knowledge_subscribers(), printer]
-    async with new_session(per_host=4) as session:
-        poller = FeedPoller(
-            log,
-            session,
-            DOMAIN_EVENTS,
-            clock=lambda: datetime.now(UTC),
-            random=random.random,
-            settings=PollerSettings(),
-        )
-        await _poll_all(poller, specs)  # first contact: the feeds are empty
+    tokens = list(dict.fromkeys(r.org_token for r in releases))
+    settings = demo_settings(folder, standin, tokens)
+    printer = AlertPrinter(console)
+    daemon = Daemon(settings=settings, secrets=SlackSecrets(), alert_output=printer)
+    console.rule("[bold]trialwire demo[/] — the real daemon, a local GlobeNewswire, no Slack token")
+    console.print(
+        f"GlobeNewswire stand-in: {standin.base_url}\n"
+        f"event log: {folder / 'events.db'}\n"
+        f"feeds: {', '.join(tokens)}\n"
+        "Each release is published on the stand-in in turn; the daemon polls every second, "
+        "and its alerts print as Slack would show them.\n",
+        highlight=False,
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(daemon.run(stop))
+    try:
+        async with asyncio.timeout(30):
+            await daemon.started.wait()
+            await standin.wait_for_requests(len(tokens))  # first contact: the feeds are empty
         for release in releases:
+            expected = printer.printed + 1
             standin.add(release)
-            await _poll_all(poller, specs)
-            await catch_up(log, subscribers)
-        again = await _poll_all(poller, specs)
-        console.print(
-            f"\nPolling every feed once more: {again['not-modified']} answered "
-            "304 Not Modified, nothing was recorded twice."
-        )
-        await _health(console, poller, specs)
-    await _answers(console, log, releases)
-    await _summary(console, log)
+            if not await printer.wait_for(expected):
+                console.print(f"(no alert for “{release.title}” within {PER_RELEASE:g}s)\n")
+    finally:
+        stop.set()
+        await running
+    log = await SQLiteEventLog.open(folder / "events.db")
+    try:
+        await _answers(console, log, releases)
+        await _summary(console, log)
+    finally:
+        await log.close()
 
 
 async def _answers(console: Console, log: EventLog, releases: list[StandInRelease]) -> None:
-    first = releases[0]
-    ticker = first.tickers[0].rpartition(":")[2] if first.tickers else first.company
-    console.rule(f"/trial {ticker}")
-    for doc in await status(log, ticker):
-        console.print(render_company(doc))
-    console.rule(f"/trial upcoming, as of {first.published_at:%Y-%m-%d}")
-    as_of = first.published_at.date()
-    for entry in await upcoming(log, as_of):
-        g = entry.guidance
-        moves = f"  (moved {len(g.moves)}×)" if g.moves else ""
-        console.print(f"  {g.period}  {entry.company} {g.drug or ''}: {g.milestone}{moves}")
-
-
-async def _poll_all(poller: FeedPoller, specs: list[FeedSpec]) -> dict[str, int]:
-    outcomes = await asyncio.gather(*(poller.poll(spec, force=True) for spec in specs))
-    counts = {"not-modified": 0, "updated": 0, "failed": 0}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    return counts
-
-
-async def _health(console: Console, poller: FeedPoller, specs: list[FeedSpec]) -> None:
-    table = Table("feed", "health", "polls", "304s", "items seen", title="feed health")
-    for spec in specs:
-        state = await poller.state(spec.name)
-        table.add_row(
-            spec.name, str(health(state)), str(state.polls), str(state.not_modified),
-            str(state.items_seen),
-        )  # fmt: skip
-    console.print(table)
+    seed = releases[0]
+    ticker = seed.tickers[0].rpartition(":")[2] if seed.tickers else seed.company
+    as_of = seed.published_at.date()
+    console.print(
+        messages.console(f"/trial {ticker}", messages.company_status(await status(log, ticker)))
+    )
+    console.print()
+    calendar = messages.calendar(await upcoming(log, as_of), as_of)
+    console.print(messages.console(f"/trial upcoming (as of the seed release, {as_of})", calendar))
+    console.print()
 
 
 async def _summary(console: Console, log: EventLog) -> None:
     stats = await log.stats()
     kinds = ", ".join(f"{count} {name}" for name, count in stats.by_type.items())
     console.print(
-        f"The log holds {stats.events} events ({kinds}) in {stats.streams} streams; "
-        "every subscriber is at "
+        f"The log holds {stats.events} events ({kinds}); every subscriber is at "
         + ", ".join(f"{name} {position}" for name, position in sorted(stats.subscriptions.items()))
-        + f" of {stats.last_position}."
+        + f" of {stats.last_position}. Run it again: nothing is ever recorded or alerted twice."
     )
