@@ -129,11 +129,10 @@ class Daemon:
                 if not await parts.log.try_lease(ALERTS_LEASE):
                     await first_of(stop.wait(), timeout=recheck)
                     continue
+                # A refused token is reported (once) by the delivery itself.
                 pair = await alerting(
                     self.settings, parts.log, client, clock=self.clock, write=self.alert_output
                 )
-                for problem in pair.delivery.problems:
-                    log.error("slack: %s", problem)
                 held = asyncio.Event()
                 running = asyncio.create_task(pair.run(held))
                 stopping = asyncio.ensure_future(stop.wait())

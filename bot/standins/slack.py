@@ -83,7 +83,7 @@ class SlackFault:
     """Fail ``method`` the next ``times`` calls (None: until cleared).
 
     ``status`` 429 answers ``ratelimited`` with ``Retry-After``; 500 a server
-    error; ``accept`` first records the message (Slack posted it) and then
+    error (after ``delay`` seconds, if given: a timeout to a client that waits less); ``accept`` first records the message (Slack posted it) and then
     fails, which the caller cannot tell from a failure before posting; ``error``
     answers HTTP 200 with ``{"ok": false, "error": error}``.
     """
@@ -94,6 +94,8 @@ class SlackFault:
     times: int | None = 1
     retry_after: int = 1
     accept: bool = False
+    # Answer only after this many seconds (longer than the client waits: a timeout).
+    delay: float = 0.0
 
 
 @dataclass(kw_only=True)
@@ -196,6 +198,8 @@ class SlackStandIn:
         if handler is None:
             return self._answer(method, {"ok": False, "error": "unknown_method"}, status=404)
         fault = self._fault_for(method)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
         if fault is not None and not fault.accept:
             return self._fail(method, fault, params)
         if method == "apps.connections.open":
