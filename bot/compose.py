@@ -31,6 +31,7 @@ from bot.slack.client import (
     retry_handlers,
 )
 from bot.slack.delivery import Delivery
+from bot.slack.outbox import Alert
 from handlers.alerts import AlertReactor
 from handlers.alerts import run as run_reactor
 from handlers.alerts import start as start_alerts
@@ -179,12 +180,13 @@ async def alerting(
     *,
     clock: Clock = system_clock,
     write: Callable[[str], None] = print,
+    on_sent: Callable[[Alert], None] = lambda alert: None,
 ) -> Alerting:
     """Alerts switched on (history already in the log never alerts), to Slack when there
     is a client, else printed with ``write``. A bad token is reported once, here."""
     slack = settings.slack
     sender: Sender = SlackSender(client) if client is not None else ConsoleSender(write)
-    delivery = Delivery(log=log, sender=sender, clock=clock)
+    delivery = Delivery(log=log, sender=sender, clock=clock, on_sent=on_sent)
     if isinstance(sender, SlackSender):
         try:
             await sender.check()

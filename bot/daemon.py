@@ -37,6 +37,7 @@ from bot.metrics import Metrics
 from bot.scheduler import FeedScheduler
 from bot.settings import Settings
 from bot.slack.app import MAX_BODY, add_route, socket_mode
+from bot.slack.outbox import QUEUE, Alert
 from handlers.pipeline import knowledge_subscribers
 from handlers.slash import TrialCommands
 
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 # Something that adds routes to the daemon's web app (the Slack endpoint does).
 RouteSetup = Callable[[web.Application], None]
 ALERTS_LEASE = "alerts"
+ALERTS_SUBSCRIBER = "slack-alerts"
 
 
 @dataclass(kw_only=True)
@@ -131,7 +133,12 @@ class Daemon:
                     continue
                 # A refused token is reported (once) by the delivery itself.
                 pair = await alerting(
-                    self.settings, parts.log, client, clock=self.clock, write=self.alert_output
+                    self.settings,
+                    parts.log,
+                    client,
+                    clock=self.clock,
+                    write=self.alert_output,
+                    on_sent=self._alert_sent,
                 )
                 held = asyncio.Event()
                 running = asyncio.create_task(pair.run(held))
@@ -152,6 +159,10 @@ class Daemon:
             except Exception:  # the database may be restarting: never give up
                 log.exception("alerts failed; retrying")
                 await first_of(stop.wait(), timeout=recheck)
+
+    def _alert_sent(self, alert: Alert) -> None:
+        decided = alert.decided_us / 1e6
+        self.metrics.alert_latency.observe(max(0.0, self.clock().timestamp() - decided))
 
     async def _trial_command(
         self, stack: AsyncExitStack, event_log: EventLog, client: AsyncWebClient | None
@@ -245,6 +256,14 @@ class Daemon:
                 "runs_here": f"subscriber:{run.name}" in parts.log.leases,
             }
             self.metrics.lag.labels(run.name).set(max(0, head - checkpoint))
+        alerts_at = await parts.log.get_checkpoint(ALERTS_SUBSCRIBER)
+        alerts = {
+            "checkpoint": alerts_at,
+            "lag": max(0, head - alerts_at),
+            "queued": len(await parts.log.scan_state(QUEUE)),
+            "runs_here": ALERTS_LEASE in parts.log.leases,
+        }
+        self.metrics.lag.labels(ALERTS_SUBSCRIBER).set(max(0, head - alerts_at))
         failing = [name for name, feed in feeds.items() if feed["health"] == Health.FAILING]
         return {
             "status": "degraded" if failing else "ok",
@@ -253,6 +272,7 @@ class Daemon:
             "log_position": head,
             "feeds": feeds,
             "subscribers": subscribers,
+            "alerts": alerts,
         }
 
     async def _healthz(self, request: web.Request) -> web.Response:

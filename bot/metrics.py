@@ -36,7 +36,7 @@ class Metrics:
         )
         self.alert_latency = Histogram(
             "trialwire_alert_latency_seconds",
-            "From a release's publication to Slack accepting its alert",
+            "From deciding an alert to Slack accepting it",
             buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600),
             registry=self.registry,
         )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -80,6 +80,8 @@ class Delivery:
     backoff_cap: float = 300.0
     halted: str | None = None
     problems: list[str] = field(default_factory=list)
+    # Told of each alert Slack accepted (for the daemon's alert latency metric).
+    on_sent: Callable[[Alert], None] = lambda alert: None
     _reported: set[tuple[str, str]] = field(default_factory=set)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -172,6 +174,7 @@ class Delivery:
         record.status, record.ts, record.channel_id = "sent", posted.ts, posted.channel
         record.reconciled, record.error, record.not_before_us = reconciled, None, None
         await self._save(alert.alert_id, record, done_key=key)
+        self.on_sent(alert)
         log.info(
             "alert delivered to %s%s",
             alert.channel,

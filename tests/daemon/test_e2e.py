@@ -78,6 +78,20 @@ async def test_a_release_becomes_one_alert_and_trial_answers(
         assert answer["blocks"][0]["text"]["text"] == "*Cellectar Biosciences, Inc.* (Nasdaq:CLRB)"
         assert answer.get("response_type", "ephemeral") == "ephemeral"
 
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/metrics") as got,
+        ):
+            metrics = await got.text()
+        assert "trialwire_alert_latency_seconds_count 1.0" in metrics
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as got,
+        ):
+            health = await got.json()
+        assert health["alerts"]["queued"] == 0
+        assert health["alerts"]["runs_here"] is True
+
         forged = dict(signed(body), **{"X-Slack-Signature": "v0=" + "0" * 64})
         async with (
             aiohttp.ClientSession() as session,
