@@ -6,7 +6,7 @@ refuse the same input with the same messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, NamedTuple
@@ -185,6 +185,51 @@ class AppendResult:
     def noop(self) -> bool:
         """True when every event was already in the log."""
         return not self.appended
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppendPlan:
+    """What an append will write, decided under the write lock by ``plan_append``."""
+
+    stream: str
+    version: int  # the stream's version before the append
+    position: int  # the log's last position before the append
+    fresh: list[NewEvent]
+    duplicates: tuple[UUID, ...]
+
+    def result(self) -> AppendResult:
+        """The result once ``fresh`` is written at the positions after ``position``."""
+        count = len(self.fresh)
+        return AppendResult(
+            stream=self.stream,
+            stream_version=self.version + count,
+            positions=tuple(range(self.position + 1, self.position + count + 1)),
+            appended=tuple(e.event_id for e in self.fresh),
+            duplicates=self.duplicates,
+        )
+
+
+def plan_append(
+    stream: str,
+    events: Sequence[NewEvent],
+    expected_version: int | None,
+    *,
+    version: int,
+    position: int,
+    stored: Collection[UUID],
+) -> AppendPlan:
+    """The rules of an append, the same for every backend: ids already stored are skipped;
+    a stale expected version is a conflict unless every event is already stored (a retry)."""
+    retried = all(e.event_id in stored for e in events)
+    if expected_version is not None and expected_version != version and not retried:
+        raise ConcurrencyError(stream, expected_version, version)
+    return AppendPlan(
+        stream=stream,
+        version=version,
+        position=position,
+        fresh=[e for e in events if e.event_id not in stored],
+        duplicates=tuple(e.event_id for e in events if e.event_id in stored),
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

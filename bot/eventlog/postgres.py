@@ -36,6 +36,7 @@ from bot.eventlog.model import (
     NewEvent,
     RecordedEvent,
     occurred_micros,
+    plan_append,
     validate_append,
 )
 from bot.eventlog.port import EventLog, UnitOfWork
@@ -209,44 +210,36 @@ async def _copy_append(
         stream,
         [e.event_id for e in events],
     )
-    stored_ids = set(stored)
-    if (
-        expected_version is not None
-        and expected_version != current
-        and len(stored_ids) < len(events)
-    ):
-        raise ConcurrencyError(stream, expected_version, current)
-    fresh = [e for e in events if e.event_id not in stored_ids]
-    duplicates = tuple(e.event_id for e in events if e.event_id in stored_ids)
-    if not fresh:
-        return AppendResult(stream=stream, stream_version=current, duplicates=duplicates)
-    await conn.copy_records_to_table(
-        "events",
-        columns=_COPY_COLUMNS,
-        records=[
-            (
-                last + i,
-                stream,
-                current + i,
-                e.event_id,
-                e.type,
-                e.schema_version,
-                e.data,
-                occurred_micros(e),
-                recorded_us,
-                e.caused_by,
-                e.metadata,
-            )
-            for i, e in enumerate(fresh, start=1)
-        ],
+    plan = plan_append(
+        stream,
+        events,
+        expected_version,
+        version=current,
+        position=last,
+        stored={UUID(bytes=u.bytes) for u in stored},
     )
-    return AppendResult(
-        stream=stream,
-        stream_version=current + len(fresh),
-        positions=tuple(range(last + 1, last + len(fresh) + 1)),
-        appended=tuple(e.event_id for e in fresh),
-        duplicates=duplicates,
-    )
+    if plan.fresh:
+        await conn.copy_records_to_table(
+            "events",
+            columns=_COPY_COLUMNS,
+            records=[
+                (
+                    last + i,
+                    stream,
+                    current + i,
+                    e.event_id,
+                    e.type,
+                    e.schema_version,
+                    e.data,
+                    occurred_micros(e),
+                    recorded_us,
+                    e.caused_by,
+                    e.metadata,
+                )
+                for i, e in enumerate(plan.fresh, start=1)
+            ],
+        )
+    return plan.result()
 
 
 # Batches of at least this many events are written with COPY.

@@ -29,12 +29,12 @@ from uuid import UUID
 from bot.clock import Clock, system_clock, to_micros
 from bot.eventlog.model import (
     AppendResult,
-    ConcurrencyError,
     LogClosedError,
     LogStats,
     NewEvent,
     RecordedEvent,
     occurred_micros,
+    plan_append,
     validate_append,
 )
 from bot.eventlog.port import EventLog, UnitOfWork
@@ -146,18 +146,14 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(exc)
 
 
-def _stored_ids(conn: sqlite3.Connection, events: Sequence[NewEvent]) -> set[bytes]:
-    ids = [e.event_id.bytes for e in events]
-    found: set[bytes] = set()
+def _stored_ids(conn: sqlite3.Connection, items: Sequence[NewEvent | UUID]) -> set[UUID]:
+    ids = [(i if isinstance(i, UUID) else i.event_id).bytes for i in items]
+    found: set[UUID] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        found.update(
-            row[0]
-            for row in conn.execute(
-                f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk
-            )
-        )
+        sql = f"SELECT event_id FROM events WHERE event_id IN ({marks})"
+        found.update(UUID(bytes=row[0]) for row in conn.execute(sql, chunk))
     return found
 
 
@@ -169,13 +165,14 @@ def _append_in_tx(
     recorded_us: int,
 ) -> AppendResult:
     current, last_position = conn.execute(_HEADS, (stream,)).fetchone()
-    stored = _stored_ids(conn, events)
-    if expected_version is not None and expected_version != current and len(stored) < len(events):
-        raise ConcurrencyError(stream, expected_version, current)
-    fresh = [e for e in events if e.event_id.bytes not in stored]
-    duplicates = tuple(e.event_id for e in events if e.event_id.bytes in stored)
-    if not fresh:
-        return AppendResult(stream=stream, stream_version=current, duplicates=duplicates)
+    plan = plan_append(
+        stream,
+        events,
+        expected_version,
+        version=current,
+        position=last_position,
+        stored=_stored_ids(conn, events),
+    )
     conn.executemany(
         _INSERT,
         [
@@ -192,16 +189,10 @@ def _append_in_tx(
                 None if e.caused_by is None else e.caused_by.bytes,
                 e.metadata,
             )
-            for i, e in enumerate(fresh, start=1)
+            for i, e in enumerate(plan.fresh, start=1)
         ],
     )
-    return AppendResult(
-        stream=stream,
-        stream_version=current + len(fresh),
-        positions=tuple(range(last_position + 1, last_position + len(fresh) + 1)),
-        appended=tuple(e.event_id for e in fresh),
-        duplicates=duplicates,
-    )
+    return plan.result()
 
 
 def _get_checkpoint(conn: sqlite3.Connection, name: str) -> int:
@@ -520,18 +511,8 @@ class SQLiteEventLog(EventLog):
         )
 
     async def existing(self, event_ids: Collection[UUID]) -> set[UUID]:
-        ids = [event_id.bytes for event_id in event_ids]
-
-        def query(conn: sqlite3.Connection) -> set[UUID]:
-            found: set[UUID] = set()
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                sql = f"SELECT event_id FROM events WHERE event_id IN ({marks})"
-                found.update(UUID(bytes=row[0]) for row in conn.execute(sql, chunk))
-            return found
-
-        return await self._reader.call(query) if ids else set()
+        ids = list(event_ids)
+        return await self._reader.call(lambda c: _stored_ids(c, ids)) if ids else set()
 
     async def last_position(self) -> int:
         return await self._reader.call(
