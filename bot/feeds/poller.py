@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from uuid import UUID
 
 import aiohttp
 import msgspec
@@ -36,6 +35,7 @@ from bot.feeds.model import (
 from bot.feeds.parse import parse_feed
 from bot.feeds.schedule import Backoff, due, next_check
 from bot.releases.fetch import fetch_release, release_from
+from bot.releases.record import release_event, release_event_id
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ class FeedPoller:
             async with self.log.transaction() as uow:
                 for release in releases:
                     result = await uow.append(
-                        release_stream(release.release_id), [self._event(release)]
+                        release_stream(release.release_id), [release_event(self.registry, release)]
                     )
                     if not result.noop:
                         outcome.recorded.append(release.release_id)
@@ -272,7 +272,7 @@ class FeedPoller:
             async with self.log.transaction() as uow:
                 for release in releases:
                     result = await uow.append(
-                        release_stream(release.release_id), [self._event(release)]
+                        release_stream(release.release_id), [release_event(self.registry, release)]
                     )
                     recorded += 0 if result.noop else 1
                 current = load_state(await uow.get_state(STATE_NAMESPACE, spec.name))
@@ -312,7 +312,7 @@ class FeedPoller:
     async def _unrecorded(self, queue: list[PendingItem]) -> list[PendingItem]:
         """Queued items whose release is not in the log yet, once each, none read elsewhere."""
         unique = list({p.item.release_id: p for p in reversed(queue)}.values())[::-1]
-        ids = {p.item.release_id: self._release_event_id(p.item.release_id) for p in unique}
+        ids = {p.item.release_id: release_event_id(p.item.release_id) for p in unique}
         stored = await self.log.existing(ids.values())
         return [
             p
@@ -423,18 +423,6 @@ class FeedPoller:
             backoff=self.settings.backoff,
             random=self.random,
         )
-
-    def _event(self, release: ReleaseReceived) -> NewEvent:
-        return NewEvent.from_domain(
-            self.registry,
-            release,
-            event_id=self._release_event_id(release.release_id),
-            occurred_at=release.published_at,
-        )
-
-    @staticmethod
-    def _release_event_id(release_id: str) -> UUID:
-        return event_id(ReleaseReceived.TYPE, release_id)
 
 
 def _watched(spec: FeedSpec, items: Collection[FeedItem]) -> list[FeedItem]:
