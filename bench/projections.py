@@ -47,6 +47,7 @@ from bot.events.trial import (
     TrialInitiated,
 )
 from handlers.identity import trial_stream
+from handlers.pipeline import REPLAY_COMMIT_EVERY, REPLAY_PAGE_SIZE
 from handlers.queries import status
 from handlers.trial_state import TrialStateProjection
 
@@ -188,7 +189,9 @@ async def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
 
             console.log("replaying it into the trial state")
             projection = TrialStateProjection()
-            subscription = CatchUpSubscription(log, projection, page_size=args.page_size)
+            subscription = CatchUpSubscription(
+                log, projection, page_size=args.page_size, commit_every=args.commit_every
+            )
             started = time.perf_counter()
             handled = await subscription.catch_up()
             elapsed = time.perf_counter() - started
@@ -255,7 +258,16 @@ def main() -> None:
     parser.add_argument("--companies", type=int, default=500)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument(
-        "--page-size", type=int, default=20_000, help="events per replay transaction"
+        "--page-size",
+        type=int,
+        default=REPLAY_PAGE_SIZE,
+        help=f"events per page read ({REPLAY_PAGE_SIZE:,}, as `trialwire replay`)",
+    )
+    parser.add_argument(
+        "--commit-every",
+        type=int,
+        default=REPLAY_COMMIT_EVERY,
+        help=f"events per replay transaction ({REPLAY_COMMIT_EVERY:,}, as `trialwire replay`)",
     )
     parser.add_argument(
         "--json", action="store_true", help="end with one JSON object of the figures"

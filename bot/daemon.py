@@ -38,7 +38,7 @@ from bot.scheduler import FeedScheduler
 from bot.settings import Settings
 from bot.slack.app import MAX_BODY, add_route, socket_mode
 from bot.slack.outbox import QUEUE, Alert
-from handlers.pipeline import knowledge_subscribers
+from handlers.pipeline import COMMIT_EVERY, PAGE_SIZE, knowledge_subscribers
 from handlers.slash import TrialCommands
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,10 @@ class Daemon:
 
             followers_stop = asyncio.Event()
             self._subscriptions = [
-                CatchUpSubscription(parts.log, subscriber) for subscriber in self.subscribers
+                CatchUpSubscription(
+                    parts.log, subscriber, page_size=PAGE_SIZE, commit_every=COMMIT_EVERY
+                )
+                for subscriber in self.subscribers
             ]
             followers = [
                 asyncio.create_task(

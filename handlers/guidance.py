@@ -36,8 +36,11 @@ def find(
             return guidance
     if not loose:
         return None
+    drug = key[: key.index("|") + 1]  # only the same drug's milestones can match
     for guidance in reversed(book):
         if open_only and guidance.achieved_on is not None:
+            continue
+        if not guidance.key.startswith(drug):
             continue
         if not (same_milestone(guidance.key, key) or same_milestone(key, guidance.key)):
             continue

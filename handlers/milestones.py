@@ -116,10 +116,16 @@ def _phase_label(phase: str | None) -> str:
     return phase_label(phase) if phase else ""
 
 
+@lru_cache(maxsize=4096)
+def _parts(key: str) -> tuple[str, str, str]:
+    drug, kind, phase = key.split("|")
+    return drug, kind, phase
+
+
 def same_milestone(guided: str, achieved: str) -> bool:
     """Keys match; a guided key without a phase matches any phase, generic data any data."""
-    g_drug, g_kind, g_phase = guided.split("|")
-    a_drug, a_kind, a_phase = achieved.split("|")
+    g_drug, g_kind, g_phase = _parts(guided)
+    a_drug, a_kind, a_phase = _parts(achieved)
     if g_drug != a_drug:
         return False
     kind_ok = g_kind == a_kind or (g_kind == "data" and a_kind.startswith("data"))

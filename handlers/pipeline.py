@@ -8,6 +8,14 @@ from handlers.extraction import ExtractionStage
 from handlers.tracker import GuidanceTracker
 from handlers.trial_state import TrialStateProjection
 
+# Catching up from far behind (a replay, a daemon back after days): pages small enough
+# to hold two in memory, and many pages per commit, so that each touched document is
+# written once per commit rather than once per page.
+PAGE_SIZE = 500
+REPLAY_PAGE_SIZE = 5_000
+COMMIT_EVERY = 10_000
+REPLAY_COMMIT_EVERY = 100_000
+
 
 def knowledge_subscribers() -> list[Subscriber]:
     """Extraction feeds the tracker; both feed the trial state."""
@@ -15,7 +23,7 @@ def knowledge_subscribers() -> list[Subscriber]:
 
 
 async def catch_up(
-    log: EventLog, subscribers: list[Subscriber] | None = None, *, page_size: int = 500
+    log: EventLog, subscribers: list[Subscriber] | None = None, *, page_size: int = PAGE_SIZE
 ) -> dict[str, int]:
     """Run every subscriber to the head of the log, again until none has anything left.
 
@@ -23,7 +31,7 @@ async def catch_up(
     runners of one subscriber take turns on its checkpoint.
     """
     runs = [
-        CatchUpSubscription(log, subscriber, page_size=page_size)
+        CatchUpSubscription(log, subscriber, page_size=page_size, commit_every=COMMIT_EVERY)
         for subscriber in subscribers or knowledge_subscribers()
     ]
     handled = {run.name: 0 for run in runs}

@@ -364,11 +364,24 @@ def meta_of(recorded: RecordedEvent, event: DomainEvent) -> Meta:
             position=recorded.position,
             release=event.release_id,
         )
-    stream = recorded.stream
-    company = stream.split(":", 2)[1] if stream.startswith(("trial:", "company:")) else "unknown"
     occurred = recorded.occurred_us
-    on = None if occurred is None else date.fromordinal(_EPOCH_ORDINAL + occurred // _DAY_US)
-    return Meta(company=company, on=on, position=recorded.position, metadata=recorded.metadata)
+    return Meta(
+        company=_company_of(recorded.stream),
+        on=None if occurred is None else _day(occurred // _DAY_US),
+        position=recorded.position,
+        metadata=recorded.metadata,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _company_of(stream: str) -> str:
+    """``trial:CLRB:CLR131`` → ``CLRB`` (a replay reads the same streams again and again)."""
+    return stream.split(":", 2)[1] if stream.startswith(("trial:", "company:")) else "unknown"
+
+
+@lru_cache(maxsize=4096)
+def _day(days: int) -> date:
+    return date.fromordinal(_EPOCH_ORDINAL + days)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -384,26 +397,32 @@ class TrialStateProjection:
     def __init__(self) -> None:
         self._docs: dict[str, CompanyDoc] = {}
         self._aliases: dict[str, list[str]] = {}
+        self._dirty: set[str] = set()  # folded since the last flush
 
     def discard(self) -> None:
         """The page's transaction failed: forget what was folded in memory."""
         self._docs.clear()
         self._aliases.clear()
+        self._dirty.clear()
 
     async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
-        touched: dict[str, CompanyDoc] = {}
         decode = DOMAIN_EVENTS.decode
+        docs, dirty = self._docs, self._dirty
         for recorded in events:
             event = decode(recorded.type, recorded.schema_version, recorded.data)
             meta = meta_of(recorded, event)
-            doc = touched.get(meta.company)
+            doc = docs.get(meta.company)
             if doc is None:
-                doc = touched[meta.company] = await self._load(uow, meta.company)
+                doc = await self._load(uow, meta.company)
+            dirty.add(meta.company)
             fold(doc, event, meta)
-        await uow.put_states(
-            NAMESPACE, [(key, ENCODER.encode(doc)) for key, doc in touched.items()]
-        )
-        await self._index(uow, touched.values())
+
+    async def flush(self, uow: UnitOfWork) -> None:
+        """Write every document folded since the last flush, once, with its aliases."""
+        touched = [self._docs[key] for key in sorted(self._dirty)]
+        await uow.put_states(NAMESPACE, [(doc.key, ENCODER.encode(doc)) for doc in touched])
+        await self._index(uow, touched)
+        self._dirty.clear()
 
     async def _load(self, uow: UnitOfWork, key: str) -> CompanyDoc:
         doc = self._docs.get(key)

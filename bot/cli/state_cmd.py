@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from bot.cli.common import ConfigPath, settings_from
@@ -16,7 +16,12 @@ from bot.cli.views import milestone, moves, render_company
 from bot.compose import open_event_log
 from bot.eventlog import CatchUpSubscription, EventLog
 from handlers.documents import CompanyDoc
-from handlers.pipeline import catch_up, knowledge_subscribers
+from handlers.pipeline import (
+    REPLAY_COMMIT_EVERY,
+    REPLAY_PAGE_SIZE,
+    catch_up,
+    knowledge_subscribers,
+)
 from handlers.queries import near_matches, status, track_record, upcoming
 
 console = Console()
@@ -157,9 +162,15 @@ async def _replay(log: EventLog) -> None:
     ) as bar:
         for subscriber in subscribers:
             task = bar.add_task(subscriber.name, total=last)
-            run = CatchUpSubscription(log, subscriber, page_size=2000)
-            while await run.catch_up():
-                bar.update(task, completed=min(run.position, last))
+
+            def show(position: int, task: TaskID = task) -> None:
+                bar.update(task, completed=min(position, last))
+
+            run = CatchUpSubscription(
+                log, subscriber, page_size=REPLAY_PAGE_SIZE, commit_every=REPLAY_COMMIT_EVERY
+            )
+            while await run.catch_up(show):
+                continue  # a running daemon appended more meanwhile
             bar.update(task, completed=last)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from uuid import UUID
 
@@ -148,7 +148,7 @@ class EventLog(ABC):
         from_position: int = 0,
         types: Collection[str] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> AsyncIterator[list[RecordedEvent]]:
+    ) -> AsyncGenerator[list[RecordedEvent], None]:
         """Pages of events after ``from_position`` in position order, in bounded memory.
 
         The next page is fetched while the caller works on this one: at most

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import aclosing
 from typing import Protocol
 
 from bot.aio import first_of
@@ -37,7 +38,9 @@ class Subscriber(Protocol):
         """Handle a page of events; write every effect through ``uow``.
 
         A subscriber that caches state in memory may also have ``discard()``,
-        called when a page's transaction fails.
+        called when a page's transaction fails, and ``async flush(uow)``, called
+        once before the checkpoint is stored: a projection that folds several
+        pages into one unit of work writes each touched document once there.
         """
         ...
 
@@ -49,39 +52,68 @@ class CheckpointMovedError(EventLogError):
 class CatchUpSubscription:
     """Runs one subscriber from its checkpoint to the head of the log, and then follows it."""
 
-    def __init__(self, log: EventLog, subscriber: Subscriber, *, page_size: int = 500) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        subscriber: Subscriber,
+        *,
+        page_size: int = 500,
+        commit_every: int | None = None,
+    ) -> None:
+        """``commit_every``: while catching up, pages share one unit of work (and one
+        checkpoint) until it holds this many events; by default each page commits."""
         self.log = log
         self.subscriber = subscriber
         self.page_size = page_size
+        self.commit_every = max(commit_every or page_size, page_size)
         self.position = 0
 
     @property
     def name(self) -> str:
         return self.subscriber.name
 
-    async def catch_up(self) -> int:
-        """Handle every event committed so far; returns how many were handled."""
+    async def catch_up(self, progress: Callable[[int], object] | None = None) -> int:
+        """Handle every event committed so far; returns how many were handled.
+
+        ``progress`` is told the checkpoint after every commit.
+        """
         name = self.subscriber.name
         types = self.subscriber.types
         self.position = await self.log.get_checkpoint(name)
         head = await self.log.last_position()
         handled = 0
-        async for page in self.log.read_pages(
+        flush = getattr(self.subscriber, "flush", None)
+        pages = self.log.read_pages(
             from_position=self.position, types=types, page_size=self.page_size
-        ):
-            try:
-                async with self.log.transaction() as uow:
-                    await self._claim(uow, name)
-                    await self.subscriber.handle(uow, page)
-                    await uow.save_checkpoint(name, page[-1].position)
-            except BaseException:
-                # A subscriber that keeps state in memory must forget what it folded.
-                discard = getattr(self.subscriber, "discard", None)
-                if discard is not None:
-                    discard()
-                raise
-            self.position = page[-1].position
-            handled += len(page)
+        )
+        async with aclosing(pages):
+            page = await anext(pages, None)
+            while page is not None:
+                grouped, last = 0, self.position
+                try:
+                    async with self.log.transaction() as uow:
+                        await self._claim(uow, name)
+                        while page is not None:
+                            await self.subscriber.handle(uow, page)
+                            grouped, last = grouped + len(page), page[-1].position
+                            if grouped >= self.commit_every:
+                                break
+                            page = await anext(pages, None)
+                        if flush is not None:
+                            await flush(uow)
+                        await uow.save_checkpoint(name, last)
+                except BaseException:
+                    # A subscriber that keeps state in memory must forget what it folded.
+                    discard = getattr(self.subscriber, "discard", None)
+                    if discard is not None:
+                        discard()
+                    raise
+                self.position = last
+                handled += grouped
+                if progress is not None:
+                    progress(last)
+                if page is not None:  # the group was full: the next one starts after it
+                    page = await anext(pages, None)
         if head > self.position:
             # A filtered read skipped events of other types up to ``head``; every
             # one of them committed before the read, so it is safe to move past.

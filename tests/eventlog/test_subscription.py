@@ -82,6 +82,56 @@ async def test_a_crash_mid_page_resumes_without_skipping_or_double_counting(
     assert await _counts(restarted_log) == {"s": 25}
 
 
+class FoldingProjection:
+    """Folds pages in memory; writes its counts once per unit of work, in ``flush``."""
+
+    name = "folder"
+    types = None
+
+    def __init__(self, *, crash_at: int | None = None) -> None:
+        self.crash_at = crash_at
+        self.counts: dict[str, int] | None = None
+        self.flushes: list[int] = []  # how many events each flush wrote
+
+    async def handle(self, uow: UnitOfWork, events: Sequence[RecordedEvent]) -> None:
+        if self.counts is None:
+            raw = await uow.get_state("folder", "counts")
+            self.counts = msgspec.json.decode(raw) if raw else {}
+        for event in events:
+            if event.position == self.crash_at:
+                raise Crash(event.position)
+            self.counts[event.stream] = self.counts.get(event.stream, 0) + 1
+
+    async def flush(self, uow: UnitOfWork) -> None:
+        assert self.counts is not None
+        await uow.put_state("folder", "counts", msgspec.json.encode(self.counts))
+        self.flushes.append(sum(self.counts.values()))
+
+    def discard(self) -> None:
+        self.counts = None
+
+
+async def test_pages_share_a_unit_of_work_up_to_commit_every(open_log: OpenLog) -> None:
+    log = await open_log()
+    await log.append("s", batch(47))
+    positions = [e.position async for e in log.read()]
+    crashing = FoldingProjection(crash_at=positions[35])
+
+    with pytest.raises(Crash):
+        await CatchUpSubscription(log, crashing, page_size=5, commit_every=15).catch_up()
+    # Groups of three pages commit whole: 15 and 30 events; the third group is lost.
+    assert crashing.flushes == [15, 30]
+    assert await log.get_checkpoint("folder") == positions[29]
+    assert msgspec.json.decode(await log.get_state("folder", "counts") or b"") == {"s": 30}
+
+    resumed = FoldingProjection()
+    run = CatchUpSubscription(await open_log(), resumed, page_size=5, commit_every=15)
+    assert await run.catch_up() == 17
+    assert resumed.flushes == [45, 47]  # a full group, then the short tail
+    assert await log.get_checkpoint("folder") == positions[-1]
+    assert msgspec.json.decode(await log.get_state("folder", "counts") or b"") == {"s": 47}
+
+
 async def test_a_filtered_subscriber_moves_its_checkpoint_past_other_types(log: EventLog) -> None:
     await log.append("s", batch(3, type="Wanted"))
     await log.append("s", batch(4, type="Other"))
