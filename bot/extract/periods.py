@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from bot.events.trial import Period, PeriodQualifier
 from bot.extract.model import PeriodMention
@@ -171,8 +172,9 @@ _GATE_WORDS = (
     *_SEASONS_SEEN,
     *_MONTHS_SEEN,
 )
-_HALF_CODES = ("h1", "h2", "1h", "2h")
-_QUARTER_CODES = ("q1", "q2", "q3", "q4", "1q", "2q", "3q", "4q")
+# "h1", "2h", "q3", "4q": found from the digit (a fast scan), the letter next to it checked after.
+_HALF_CODE = re.compile(r"[12](?:h|(?<=h[12]))")
+_QUARTER_CODE = re.compile(r"[1-4](?:q|(?<=q[1-4]))")
 # The words that make a bare year a period: "in 2018", "by 2021", "calendar 2020".
 _YEAR_PREPOSITION = re.compile(
     r"\b(?:in|by|during|for|until|through|throughout|before|of|from|into|calendar|fiscal|year)\s+$",
@@ -180,16 +182,24 @@ _YEAR_PREPOSITION = re.compile(
 _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
-def _words_seen(lower: str) -> set[str]:
+def _words_seen(lower: str) -> frozenset[str]:
     """Which gate words the sentence has (substring tests: far cheaper than a regex)."""
     seen = {word for word in _GATE_WORDS if word in lower}
-    if any(code in lower for code in _HALF_CODES):
+    if _HALF_CODE.search(lower):
         seen.add("<h>")
-    if any(code in lower for code in _QUARTER_CODES):
+    if _QUARTER_CODE.search(lower):
         seen.add("<q>")
     if ("19" in lower or "20" in lower) and _YEAR_DIGITS.search(lower):
         seen.add("<year>")
-    return seen
+    return frozenset(seen)
+
+
+@lru_cache(maxsize=1024)
+def _gated(seen: frozenset[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The patterns that can match in a sentence with the gate words ``seen``."""
+    return tuple(
+        (kind, pattern) for kind, pattern in PATTERNS if all(group & seen for group in _GATES[kind])
+    )
 
 
 _QUALIFIERS: tuple[tuple[re.Pattern[str], PeriodQualifier], ...] = (
@@ -289,9 +299,7 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     seen = _words_seen(lower)
     if not seen:
         return found
-    for kind, pattern in PATTERNS:
-        if not all(group & seen for group in _GATES[kind]):
-            continue
+    for kind, pattern in _gated(seen):
         for match in pattern.finditer(lower):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
