@@ -28,10 +28,13 @@ CODE = re.compile(
     r")(?![\w])"
 )
 # The same codes, scanned for from their upper-case part (a lower-case prefix such as
-# "rh" in rhPSMA-10.1 is added back by _codes()): much faster on a whole release.
+# "rh" in rhPSMA-10.1 is added back by _codes()): much faster on a whole release. The
+# first letter is taken out of both alternatives so that the scan skips to upper case.
 CODE_SCAN = re.compile(
-    r"[A-Z]{2,6}(?:-[A-Z]{2,5})?[- ]?\d{2,5}(?:\.\d{1,2})?[a-z]?(?:-[A-Z]{2,4}(?![\w]))?(?!\w)"
-    r"|[A-Z]{2,4}\d{2}[A-Z]{1,3}(?!\w)"
+    r"[A-Z](?:"
+    r"[A-Z]{1,5}(?:-[A-Z]{2,5})?[- ]?\d{2,5}(?:\.\d{1,2})?[a-z]?(?:-[A-Z]{2,4}(?![\w]))?(?!\w)"
+    r"|[A-Z]{1,3}\d{2}[A-Z]{1,3}(?!\w)"
+    r")"
 )
 # Prefixes of codes that are not drugs: diseases and viruses, targets, registries,
 # exchanges, conferences, fiscal periods, regulatory documents.

@@ -204,8 +204,10 @@ def build_lexicon(sentences: list[Sentence], company: str, tickers: tuple[str, .
     for name, _ in found.most_common(MAX_DRUG_NAMES):
         if name.upper() in ticker_set:
             continue
-        if not CODE.fullmatch(name) and re.search(
-            r"(?<![\w-])" + re.escape(name) + r"-[A-Z]{2,}\b", every_text
+        if (
+            not CODE.fullmatch(name)
+            and f"{name}-" in every_text
+            and re.search(r"(?<![\w-])" + re.escape(name) + r"-[A-Z]{2,}\b", every_text)
         ):
             continue  # "ReSPECT-GBM", "ReSPECT-LM": the name of a trial programme
         lexicon.add(name)
