@@ -97,37 +97,38 @@ _BOILERPLATE_START = re.compile(
     re.IGNORECASE,
 )
 
-_TRANSLATE = str.maketrans(
-    {
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\t": " ",
-        "\r": " ",
-        "\n": " ",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‘": "'",
-        "’": "'",
-        "–": "-",
-        "—": "-",
-        "‐": "-",
-        "‑": "-",
-        "²": "2",
-        "³": "3",
-        "µ": "u",
-        "μ": "u",
-        "×": "x",
-        "™": "",
-        "®": "",
-        "©": "",
-        "℠": "",
-        # "10⁶" reads as "106", the way copies that lost the superscript write it; the
-        # dose recogniser reads both as 10^6.
-        **{sup: str(digit) for digit, sup in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
-    }
-)
+# Characters rules read in a plainer form. Whitespace (tabs, line breaks, no-break and
+# thin spaces) needs no entry: normalise() collapses every kind of it to one space.
+_PLAIN = {
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‘": "'",
+    "’": "'",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "µ": "u",
+    "μ": "u",
+    "×": "x",
+    "™": "",
+    "®": "",
+    "©": "",
+    "℠": "",
+    # "10⁶" reads as "106", the way copies that lost the superscript write it; the
+    # dose recogniser reads both as 10^6.
+    **{sup: str(digit) for digit, sup in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
+}
+# Every character above is outside ASCII: an ASCII text is skipped, others are scanned
+# for them (much faster than str.translate outside ASCII).
+_NOT_PLAIN = re.compile("[" + "".join(re.escape(c) for c in _PLAIN) + "]")
+
+
+def _plain(match: re.Match[str]) -> str:
+    return _PLAIN[match.group()]
+
+
 _MARKS = re.compile(r"\(\(?(?:TM|R)\)?\)|\((?:®|™)\)")
 _DECIMAL_LINEBREAK = re.compile(r"(\d)\.[ \t]*\r?\n[ \t]*(\d)")
 
@@ -137,7 +138,9 @@ def normalise(raw: str) -> str:
     text = _DECIMAL_LINEBREAK.sub(r"\1.\2", raw) if "\n" in raw else raw
     if "(" in text and ("TM" in text or "R)" in text or "™" in text or "®" in text):
         text = _MARKS.sub("", text)
-    return " ".join(text.translate(_TRANSLATE).split())
+    if not text.isascii():
+        text = _NOT_PLAIN.sub(_plain, text)
+    return " ".join(text.split())
 
 
 @dataclass(slots=True)
