@@ -285,18 +285,21 @@ class Document:
     def _link_trials(self) -> None:
         """ "the Phase 3 ASPIRE trial of tarlomab": a trial named with one drug is that drug's."""
         for view in self.views:
+            if len(view.trials) != 1:
+                continue
             keys = {m.key for m in view.drugs if not is_partner(view.text, m)}
-            if len(view.trials) == 1 and len(keys) == 1:
+            if len(keys) == 1:
                 self._trial_drugs.setdefault(view.trials[0], keys.pop())
 
     def _pair_cohort_doses(self) -> None:
         """Give numbered cohorts the doses named next to them ("Cohort 4 patients will
         receive 31.25 mCi/m2", "the 25 mCi/m2 dose from the third cohort"): nearest
         pairs first, each cohort and each dose used once."""
+        main = self.main_drug()
         for view in self.views:
-            if view.section == "boilerplate":
+            if not view.cohorts or view.section == "boilerplate":
                 continue
-            drug = view.drugs[0].key if view.drugs else self.main_drug()
+            drug = view.drugs[0].key if view.drugs else main
             pairs: list[tuple[int, int, int, Dose]] = []  # distance, cohort, dose index, dose
             for cohort in view.cohorts:
                 if len(cohort.numbers) != 1:
