@@ -33,9 +33,12 @@ _PART_MONTHS = {"early": (1, 4), "mid": (6, 8), "late": (9, 12)}
 _PERIOD_LABEL = re.compile(r"^(\d{4})(?:-(H[12]|Q[1-4]|\d{2}|early|mid|late))?$")
 
 
+_NOT_KEY = re.compile(r"[^A-Z0-9]")
+
+
 def drug_key(drug: str | None) -> str:
     """One key per drug however it is spelled: ``CLR 131`` = ``CLR-131`` = ``clr131``."""
-    return re.sub(r"[^A-Z0-9]", "", (drug or "").upper())
+    return _NOT_KEY.sub("", (drug or "").upper())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
