@@ -77,13 +77,15 @@ class View:
 
     def clause(self, position: int) -> tuple[int, int]:
         """The span of the clause around ``position`` (split at ";", ":" and " - ")."""
-        starts = [self.text.rfind(sep, 0, position) for sep in _CLAUSE_SEPARATORS]
-        start = max(
-            (s + len(sep) for s, sep in zip(starts, _CLAUSE_SEPARATORS, strict=True) if s >= 0),
-            default=0,
-        )
-        ends = [self.text.find(sep, position) for sep in _CLAUSE_SEPARATORS]
-        end = min((e for e in ends if e >= 0), default=len(self.text))
+        text = self.sentence.text
+        start, end = 0, len(text)
+        for sep in _CLAUSE_SEPARATORS:
+            before = text.rfind(sep, 0, position)
+            if before >= 0:
+                start = max(start, before + len(sep))
+            after = text.find(sep, position)
+            if after >= 0:
+                end = min(end, after)
         return start, end
 
     def evidence(self) -> Evidence:
@@ -154,7 +156,7 @@ class Document:
             if named:
                 return named[-1].key
         for earlier in reversed(self.views[max(0, index - 12) : index]):
-            if self._heading(earlier) and len({m.key for m in earlier.drugs}) == 1:
+            if len({m.key for m in earlier.drugs}) == 1 and self._heading(earlier):
                 return earlier.drugs[0].key
         return self.main_drug()
 
