@@ -355,12 +355,13 @@ MOVE_SOMEHOW_WORDS = (
     "new guidance",
     "new timeline",
 )
+ANY_MOVE_WORDS = MOVE_WORDS + MOVE_SOMEHOW_WORDS
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:
     used: set[int] = set()
     pieces = list(_guidance_periods(doc, view)) if view.periods else []
-    if (pieces and view.has_any(MOVE_WORDS + MOVE_SOMEHOW_WORDS)) or view.has_any(MOVE_WORDS):
+    if view.has_any(ANY_MOVE_WORDS if pieces else MOVE_WORDS):
         moved, used = _moves(doc, view, pieces)
         yield from moved
     if pieces:
