@@ -229,11 +229,12 @@ def candidates(raw: str, text: str, company: str) -> list[str]:
         if word.lower().endswith(INN_STEMS) and _inn_ok(word, company_words):
             names.append(word)
     names.extend(_radioconjugates(text))
-    names.extend(
-        m.group("drug")
-        for m in DESIGNATED.finditer(text)
-        if m.group("drug").lower() not in _GENERIC_WORDS
-    )
+    if "designation" in text or "status" in text:  # what DESIGNATED starts with
+        names.extend(
+            m.group("drug")
+            for m in DESIGNATED.finditer(text)
+            if m.group("drug").lower() not in _GENERIC_WORDS
+        )
     for match in DOSED_OR_STUDIED.finditer(text):
         if not _DOSED_NOUN.search(text, max(0, match.start() - 20), match.start()):
             continue
