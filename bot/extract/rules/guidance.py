@@ -90,6 +90,28 @@ MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("completion", phrases(r"complet\w+")),
 )
+# The words each milestone's pattern cannot match without.
+MILESTONE_WORDS: dict[str, tuple[str, ...]] = {
+    "PDUFA decision": ("pdufa", "date"),
+    "approval decision": ("decision", "approval"),
+    "submission": ("bla", "nda", "maa", "ind", "cta", "application", "submission", "filing"),
+    "first patient dosed": ("first", "dosing"),
+    "enrollment": ("enrol", "recruit", "last"),
+    "initiation": ("initiat", "start", "begin", "began", "commenc", "first"),
+    "data": (
+        "data",
+        "result",
+        "read",
+        "top",
+        "analys",
+        "assessment",
+        "update",
+        "findings",
+        "endpoint",
+    ),
+    "dose selection": ("recommended", "rp2d", "maximum", "mtd"),
+    "completion": ("complet",),
+}
 # Initiation and completion are trial milestones only when a trial is in view.
 TRIAL_CONTEXT = re.compile(
     r"\b(?:trials?|stud(?:y|ies)|phase|cohorts?|dosing|dose|patients?|portion|program|arm|part)\b"
@@ -147,7 +169,10 @@ PAST_DELAY = phrases(r"had\s+(?:been\s+)?delayed")
 def _milestone(text: str, start: int, end: int, prefer_end: bool) -> tuple[str, int] | None:
     """The milestone named in text[start:end] nearest its end (or start), with where."""
     best: tuple[int, str, int] | None = None
+    window = text[start:end]
     for label, pattern in MILESTONES:
+        if not any(word in window for word in MILESTONE_WORDS[label]):
+            continue
         for match in pattern.finditer(text, start, end):
             if label in (
                 "initiation",
