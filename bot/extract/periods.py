@@ -187,7 +187,7 @@ def _words_seen(lower: str) -> frozenset[str]:
     seen = {word for word in _GATE_WORDS if word in lower}
     if _HALF_CODE.search(lower):
         seen.add("<h>")
-    if _QUARTER_CODE.search(lower):
+    if "q" in lower and _QUARTER_CODE.search(lower):
         seen.add("<q>")
     if ("19" in lower or "20" in lower) and _YEAR_DIGITS.search(lower):
         seen.add("<year>")
