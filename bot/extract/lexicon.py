@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from bot.events.trial import drug_key
 from bot.extract.drugs import CODE, NOT_DRUG_PREFIXES, candidates
 from bot.extract.model import DrugMention, Sentence
+from bot.extract.text import contains_any
 
 # "dociparstat sodium (DSTAT)", "NeuVax (nelipepimut-S)": a name in brackets after a drug.
 ALIAS_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z]{2,7}|[a-z][a-z-]{5,}(?:-[A-Z])?)\s*\)")
@@ -129,7 +130,7 @@ class Lexicon:
             return cached
         spans: list[tuple[str, str, int, int]] = []
         lower = text.lower()
-        if self.pattern is not None and any(anchor in lower for anchor in self.anchors):
+        if self.pattern is not None and contains_any(lower, self.anchors):
             spans = [
                 (m.group(0), drug_key(m.group(0)), m.start(), m.end())
                 for m in self.pattern.finditer(text)

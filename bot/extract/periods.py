@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from bot.events.trial import Period, PeriodQualifier
 from bot.extract.model import PeriodMention
-from bot.extract.text import lower_case, lowered
+from bot.extract.text import contains_any, lower_case, lowered
 
 _ORDINALS = {
     "first": 1,
@@ -281,7 +281,7 @@ def _qualifier(text: str, start: int, kind: str) -> PeriodQualifier | None:
     if kind in ("year_end", "year_end_rel"):
         return "by" if re.search(r"\bby\s+(?:the\s+)?$", before) else "end of"
     lower = before.lower()
-    if not any(word in lower for word in ("early", "end", "by", "before", "prior", "late", "mid")):
+    if not contains_any(lower, ("early", "end", "by", "before", "prior", "late", "mid")):
         return None
     for pattern, qualifier in _QUALIFIERS:
         if pattern.search(before):

@@ -12,6 +12,7 @@ import re
 
 from bot.events.trial import Dose
 from bot.extract.model import DoseMention, PercentMention
+from bot.extract.text import contains_any
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -120,7 +121,7 @@ def find_doses(text: str) -> list[DoseMention]:
 def find_percents(text: str) -> list[PercentMention]:
     """Stated percentages, and multiples written as words ("double" = 100 %)."""
     lower = text.lower()
-    if not any(w in lower for w in ("%", "percent", "per cent", "doubl", "tripl", "quadrupl")):
+    if not contains_any(lower, ("%", "percent", "per cent", "doubl", "tripl", "quadrupl")):
         return []
     found = [
         PercentMention(_number(m.group("num")), m.start(), m.end()) for m in PERCENT.finditer(text)

@@ -9,6 +9,7 @@ span; the rules read a normalised copy of each sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +28,15 @@ def lower_case(text: str) -> str:
     if len(lower) == len(text):
         return lower
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def contains_any(text: str, words: Iterable[str]) -> bool:
+    """Whether ``text`` contains any of ``words``: the cheap test that lets most sentences
+    skip a pattern."""
+    for word in words:  # noqa: SIM110 - a loop is measurably faster than any(generator)
+        if word in text:
+            return True
+    return False
 
 
 def lowered(source: str) -> str:

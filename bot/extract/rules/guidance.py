@@ -25,6 +25,7 @@ from bot.extract.model import PeriodMention
 from bot.extract.periods import direction as move_direction
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import FUTURE, FUTURE_FRAME, make, not_trial, phrases
+from bot.extract.text import contains_any
 
 # -- milestones: (label, how releases name it), first match nearest the period wins --
 MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -171,7 +172,7 @@ def _milestone(text: str, start: int, end: int, prefer_end: bool) -> tuple[str, 
     best: tuple[int, str, int] | None = None
     window = text[start:end]
     for label, pattern in MILESTONES:
-        if not any(word in window for word in MILESTONE_WORDS[label]):
+        if not contains_any(window, MILESTONE_WORDS[label]):
             continue
         for match in pattern.finditer(text, start, end):
             if label in (
