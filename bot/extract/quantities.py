@@ -14,7 +14,8 @@ from bot.events.trial import Dose
 from bot.extract.model import DoseMention, PercentMention
 from bot.extract.text import contains_any
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number: "1,000", "31.25", "7". DOSE reads it from its second digit on (see there).
+_NUMBER_AFTER_FIRST_DIGIT = r"\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?"
 _SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 # Unit spellings (after normalisation: ² → 2, µ → u) → canonical unit. In each
@@ -52,7 +53,10 @@ _REGIMEN = (
     r"|daily|weekly))?"
 )
 DOSE = re.compile(
-    r"(?<![\w.,$])(?P<num>" + _NUMBER + r")"
+    # "\d(?<![\w.,$]\d)" rather than "(?<![\w.,$])\d": a pattern that starts with a
+    # character class is found by a fast scan; one that starts with a look-behind is tried
+    # at every position.
+    r"(?P<num>\d(?<![\w.,$]\d)(?:" + _NUMBER_AFTER_FIRST_DIGIT + r"))"
     r"(?:\s*[xX]\s*10\s*(?:\^\s*)?(?P<exp>\d{1,2})(?!\d)|\s+(?P<scale>thousand|million|billion))?"
     r"\s*(?P<unit>" + _UNIT_ALTERNATION + r")" + _REGIMEN
 )
