@@ -118,13 +118,14 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("year_rel", r"\b(?P<rel>this|next)\s+year\b"),
         (
-            # "in 2018", "by 2021": the year first (fast to find), its preposition checked after
+            # "in 2018", "by 2021": the year first (fast to find: the space before it is
+            # checked after its digits), its preposition checked after that
             "year",
-            rf"(?<=\s)(?P<year>{_YEAR})\b(?![-/]\d)",
+            rf"(?P<year>{_YEAR})(?<=\s\d{{4}})\b(?![-/]\d)",
         ),
         (
             "year_expected",
-            rf"(?<=\s)(?P<year>{_YEAR})(?=\s+(?:is|are|was|were)?\s*(?:expected|anticipated|planned|projected)\b)",
+            rf"(?P<year>{_YEAR})(?<=\s\d{{4}})(?=\s+(?:is|are|was|were)?\s*(?:expected|anticipated|planned|projected)\b)",
         ),
     )
 )
