@@ -98,6 +98,8 @@ INN_STEMS = (
 )
 # Words long enough to be an INN; their endings are checked against INN_STEMS.
 LONG_WORD = re.compile(r"[A-Za-z](?<![\w-][A-Za-z])[a-z]{5,}(?![\w-])")
+# The last two letters of every stem: a cheap first test, which most words fail.
+_INN_ENDINGS = frozenset(stem[-2:] for stem in INN_STEMS)
 _NOT_INN = words(
     """
     disease diseases increase decrease database purchase release releases phase phases case
@@ -226,7 +228,11 @@ def candidates(raw: str, text: str, company: str) -> list[str]:
         if _code_ok(code, text[max(0, start - 20) : start]):
             names.append(code)
     for word in LONG_WORD.findall(text):
-        if word.lower().endswith(INN_STEMS) and _inn_ok(word, company_words):
+        if (
+            word[-2:] in _INN_ENDINGS
+            and word.lower().endswith(INN_STEMS)
+            and _inn_ok(word, company_words)
+        ):
             names.append(word)
     names.extend(_radioconjugates(text))
     if "designation" in text or "status" in text:  # what DESIGNATED starts with
