@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from bot.events.base import DomainEvent
@@ -67,25 +68,31 @@ class Period:
 
     def window(self) -> tuple[date, date]:
         """First and last day of the window the label names."""
-        match = _PERIOD_LABEL.match(self.label)
-        assert match is not None  # checked in __post_init__
-        year, part = int(match.group(1)), match.group(2)
-        first, last = 1, 12
-        if part is None:
-            pass
-        elif part.startswith("H"):
-            first, last = (1, 6) if part == "H1" else (7, 12)
-        elif part.startswith("Q"):
-            first, last = _QUARTER_MONTHS[int(part[1])]
-        elif part in _PART_MONTHS:
-            first, last = _PART_MONTHS[part]
-        else:
-            first = last = int(part)
-        end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
-        return date(year, first, 1), date.fromordinal(end.toordinal() - 1)
+        return _window(self.label)
 
     def __str__(self) -> str:
         return f"{self.qualifier} {self.label}" if self.qualifier else self.label
+
+
+@lru_cache(maxsize=1024)
+def _window(label: str) -> tuple[date, date]:
+    """First and last day of the window a period label names (labels repeat: cached)."""
+    match = _PERIOD_LABEL.match(label)
+    assert match is not None  # checked in Period.__post_init__
+    year, part = int(match.group(1)), match.group(2)
+    first, last = 1, 12
+    if part is None:
+        pass
+    elif part.startswith("H"):
+        first, last = (1, 6) if part == "H1" else (7, 12)
+    elif part.startswith("Q"):
+        first, last = _QUARTER_MONTHS[int(part[1])]
+    elif part in _PART_MONTHS:
+        first, last = _PART_MONTHS[part]
+    else:
+        first = last = int(part)
+    end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
+    return date(year, first, 1), date.fromordinal(end.toordinal() - 1)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
