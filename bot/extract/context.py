@@ -55,12 +55,18 @@ class View:
     doses: tuple[DoseMention, ...]
     cohorts: tuple[CohortMention, ...]
     periods: tuple[PeriodMention, ...]
-    percents: tuple[PercentMention, ...]
     trials: tuple[str, ...]
 
     @property
     def text(self) -> str:
         return self.sentence.text
+
+    @property
+    def percents(self) -> tuple[PercentMention, ...]:
+        """Stated percentages, found when asked for: one rule reads them, in few sentences."""
+        if self.section in ("about", "boilerplate"):
+            return ()
+        return tuple(find_percents(self.text))
 
     def has_any(self, words: tuple[str, ...]) -> bool:
         """Whether the sentence contains any of ``words`` (lower case): the cheap test that
@@ -364,7 +370,7 @@ def read(release: ReleaseInput) -> Document:
     for sentence, named in zip(sentences, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
-            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), (), ()))
+            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), ()))
             continue
         if sentence.section == "about":  # only guidance is read there
             views.append(
@@ -377,7 +383,6 @@ def read(release: ReleaseInput) -> Document:
                     (),
                     (),
                     tuple(find_periods(text, release.published)),
-                    (),
                     named,
                 )
             )
@@ -393,7 +398,6 @@ def read(release: ReleaseInput) -> Document:
                 doses=tuple(doses),
                 cohorts=tuple(find_cohorts(text, doses)),
                 periods=tuple(find_periods(text, release.published)),
-                percents=tuple(find_percents(text)),
                 trials=named,
             )
         )
