@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from bot.events.base import DomainEvent
@@ -33,9 +34,12 @@ _PART_MONTHS = {"early": (1, 4), "mid": (6, 8), "late": (9, 12)}
 _PERIOD_LABEL = re.compile(r"^(\d{4})(?:-(H[12]|Q[1-4]|\d{2}|early|mid|late))?$")
 
 
+_NOT_KEY = re.compile(r"[^A-Z0-9]")
+
+
 def drug_key(drug: str | None) -> str:
     """One key per drug however it is spelled: ``CLR 131`` = ``CLR-131`` = ``clr131``."""
-    return re.sub(r"[^A-Z0-9]", "", (drug or "").upper())
+    return _NOT_KEY.sub("", (drug or "").upper())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -64,25 +68,31 @@ class Period:
 
     def window(self) -> tuple[date, date]:
         """First and last day of the window the label names."""
-        match = _PERIOD_LABEL.match(self.label)
-        assert match is not None  # checked in __post_init__
-        year, part = int(match.group(1)), match.group(2)
-        first, last = 1, 12
-        if part is None:
-            pass
-        elif part.startswith("H"):
-            first, last = (1, 6) if part == "H1" else (7, 12)
-        elif part.startswith("Q"):
-            first, last = _QUARTER_MONTHS[int(part[1])]
-        elif part in _PART_MONTHS:
-            first, last = _PART_MONTHS[part]
-        else:
-            first = last = int(part)
-        end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
-        return date(year, first, 1), date.fromordinal(end.toordinal() - 1)
+        return _window(self.label)
 
     def __str__(self) -> str:
         return f"{self.qualifier} {self.label}" if self.qualifier else self.label
+
+
+@lru_cache(maxsize=1024)
+def _window(label: str) -> tuple[date, date]:
+    """First and last day of the window a period label names (labels repeat: cached)."""
+    match = _PERIOD_LABEL.match(label)
+    assert match is not None  # checked in Period.__post_init__
+    year, part = int(match.group(1)), match.group(2)
+    first, last = 1, 12
+    if part is None:
+        pass
+    elif part.startswith("H"):
+        first, last = (1, 6) if part == "H1" else (7, 12)
+    elif part.startswith("Q"):
+        first, last = _QUARTER_MONTHS[int(part[1])]
+    elif part in _PART_MONTHS:
+        first, last = _PART_MONTHS[part]
+    else:
+        first = last = int(part)
+    end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
+    return date(year, first, 1), date.fromordinal(end.toordinal() - 1)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

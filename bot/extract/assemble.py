@@ -66,6 +66,8 @@ def _rank(finding: Finding) -> tuple[float, ...]:
 
 
 def _merge(group: list[Finding]) -> Finding:
+    if len(group) == 1:  # read once: nothing to merge
+        return group[0]
     best = max(group, key=_rank)
     event = best.event
     updates = {}

@@ -55,12 +55,18 @@ class View:
     doses: tuple[DoseMention, ...]
     cohorts: tuple[CohortMention, ...]
     periods: tuple[PeriodMention, ...]
-    percents: tuple[PercentMention, ...]
     trials: tuple[str, ...]
 
     @property
     def text(self) -> str:
         return self.sentence.text
+
+    @property
+    def percents(self) -> tuple[PercentMention, ...]:
+        """Stated percentages, found when asked for: one rule reads them, in few sentences."""
+        if self.section in ("about", "boilerplate"):
+            return ()
+        return tuple(find_percents(self.text))
 
     def has_any(self, words: tuple[str, ...]) -> bool:
         """Whether the sentence contains any of ``words`` (lower case): the cheap test that
@@ -77,13 +83,15 @@ class View:
 
     def clause(self, position: int) -> tuple[int, int]:
         """The span of the clause around ``position`` (split at ";", ":" and " - ")."""
-        starts = [self.text.rfind(sep, 0, position) for sep in _CLAUSE_SEPARATORS]
-        start = max(
-            (s + len(sep) for s, sep in zip(starts, _CLAUSE_SEPARATORS, strict=True) if s >= 0),
-            default=0,
-        )
-        ends = [self.text.find(sep, position) for sep in _CLAUSE_SEPARATORS]
-        end = min((e for e in ends if e >= 0), default=len(self.text))
+        text = self.sentence.text
+        start, end = 0, len(text)
+        for sep in _CLAUSE_SEPARATORS:
+            before = text.rfind(sep, 0, position)
+            if before >= 0:
+                start = max(start, before + len(sep))
+            after = text.find(sep, position)
+            if after >= 0:
+                end = min(end, after)
         return start, end
 
     def evidence(self) -> Evidence:
@@ -154,7 +162,7 @@ class Document:
             if named:
                 return named[-1].key
         for earlier in reversed(self.views[max(0, index - 12) : index]):
-            if self._heading(earlier) and len({m.key for m in earlier.drugs}) == 1:
+            if len({m.key for m in earlier.drugs}) == 1 and self._heading(earlier):
                 return earlier.drugs[0].key
         return self.main_drug()
 
@@ -285,18 +293,21 @@ class Document:
     def _link_trials(self) -> None:
         """ "the Phase 3 ASPIRE trial of tarlomab": a trial named with one drug is that drug's."""
         for view in self.views:
+            if len(view.trials) != 1:
+                continue
             keys = {m.key for m in view.drugs if not is_partner(view.text, m)}
-            if len(view.trials) == 1 and len(keys) == 1:
+            if len(keys) == 1:
                 self._trial_drugs.setdefault(view.trials[0], keys.pop())
 
     def _pair_cohort_doses(self) -> None:
         """Give numbered cohorts the doses named next to them ("Cohort 4 patients will
         receive 31.25 mCi/m2", "the 25 mCi/m2 dose from the third cohort"): nearest
         pairs first, each cohort and each dose used once."""
+        main = self.main_drug()
         for view in self.views:
-            if view.section == "boilerplate":
+            if not view.cohorts or view.section == "boilerplate":
                 continue
-            drug = view.drugs[0].key if view.drugs else self.main_drug()
+            drug = view.drugs[0].key if view.drugs else main
             pairs: list[tuple[int, int, int, Dose]] = []  # distance, cohort, dose index, dose
             for cohort in view.cohorts:
                 if len(cohort.numbers) != 1:
@@ -359,7 +370,7 @@ def read(release: ReleaseInput) -> Document:
     for sentence, named in zip(sentences, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
-            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), (), ()))
+            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), ()))
             continue
         if sentence.section == "about":  # only guidance is read there
             views.append(
@@ -372,7 +383,6 @@ def read(release: ReleaseInput) -> Document:
                     (),
                     (),
                     tuple(find_periods(text, release.published)),
-                    (),
                     named,
                 )
             )
@@ -388,7 +398,6 @@ def read(release: ReleaseInput) -> Document:
                 doses=tuple(doses),
                 cohorts=tuple(find_cohorts(text, doses)),
                 periods=tuple(find_periods(text, release.published)),
-                percents=tuple(find_percents(text)),
                 trials=named,
             )
         )

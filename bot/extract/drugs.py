@@ -28,10 +28,13 @@ CODE = re.compile(
     r")(?![\w])"
 )
 # The same codes, scanned for from their upper-case part (a lower-case prefix such as
-# "rh" in rhPSMA-10.1 is added back by _codes()): much faster on a whole release.
+# "rh" in rhPSMA-10.1 is added back by _codes()): much faster on a whole release. The
+# first letter is taken out of both alternatives so that the scan skips to upper case.
 CODE_SCAN = re.compile(
-    r"[A-Z]{2,6}(?:-[A-Z]{2,5})?[- ]?\d{2,5}(?:\.\d{1,2})?[a-z]?(?:-[A-Z]{2,4}(?![\w]))?(?!\w)"
-    r"|[A-Z]{2,4}\d{2}[A-Z]{1,3}(?!\w)"
+    r"[A-Z](?:"
+    r"[A-Z]{1,5}(?:-[A-Z]{2,5})?[- ]?\d{2,5}(?:\.\d{1,2})?[a-z]?(?:-[A-Z]{2,4}(?![\w]))?(?!\w)"
+    r"|[A-Z]{1,3}\d{2}[A-Z]{1,3}(?!\w)"
+    r")"
 )
 # Prefixes of codes that are not drugs: diseases and viruses, targets, registries,
 # exchanges, conferences, fiscal periods, regulatory documents.
@@ -95,6 +98,8 @@ INN_STEMS = (
 )
 # Words long enough to be an INN; their endings are checked against INN_STEMS.
 LONG_WORD = re.compile(r"[A-Za-z](?<![\w-][A-Za-z])[a-z]{5,}(?![\w-])")
+# The last two letters of every stem: a cheap first test, which most words fail.
+_INN_ENDINGS = frozenset(stem[-2:] for stem in INN_STEMS)
 _NOT_INN = words(
     """
     disease diseases increase decrease database purchase release releases phase phases case
@@ -223,14 +228,19 @@ def candidates(raw: str, text: str, company: str) -> list[str]:
         if _code_ok(code, text[max(0, start - 20) : start]):
             names.append(code)
     for word in LONG_WORD.findall(text):
-        if word.lower().endswith(INN_STEMS) and _inn_ok(word, company_words):
+        if (
+            word[-2:] in _INN_ENDINGS
+            and word.lower().endswith(INN_STEMS)
+            and _inn_ok(word, company_words)
+        ):
             names.append(word)
     names.extend(_radioconjugates(text))
-    names.extend(
-        m.group("drug")
-        for m in DESIGNATED.finditer(text)
-        if m.group("drug").lower() not in _GENERIC_WORDS
-    )
+    if "designation" in text or "status" in text:  # what DESIGNATED starts with
+        names.extend(
+            m.group("drug")
+            for m in DESIGNATED.finditer(text)
+            if m.group("drug").lower() not in _GENERIC_WORDS
+        )
     for match in DOSED_OR_STUDIED.finditer(text):
         if not _DOSED_NOUN.search(text, max(0, match.start() - 20), match.start()):
             continue

@@ -9,6 +9,7 @@ from bot.extract import assemble
 from bot.extract.context import read
 from bot.extract.model import ReleaseInput
 from bot.extract.rules import Finding, achieved, cohort, guidance, regulatory, starts, trial
+from bot.extract.text import lowered
 
 RULES = (starts, trial, cohort, guidance, achieved, regulatory)
 
@@ -35,13 +36,25 @@ TRIAL_VOCABULARY = re.compile(
     re.IGNORECASE,
 )
 
+# The same pattern for lower-cased text: a case-sensitive scan is faster (about 2x). It
+# finds the same matches except in text with a character that lower-cases to two ("İ") or
+# that matches a letter case-insensitively without lower-casing to it ("ı", "ſ").
+_TRIAL_VOCABULARY_LOWER = re.compile(lowered(TRIAL_VOCABULARY.pattern))
+_CASE_EXCEPTIONS = re.compile("[\u0130\u0131\u017f]")
+
+
+def _has_trial_vocabulary(text: str) -> bool:
+    if _CASE_EXCEPTIONS.search(text):
+        return TRIAL_VOCABULARY.search(text) is not None
+    return _TRIAL_VOCABULARY_LOWER.search(text.lower()) is not None
+
 
 def extract(release: ReleaseInput) -> list[TrialEvent]:
     """The clinical-trial events a release reports, each with its evidence."""
     head = f"{release.title}\n{release.text[:3000]}"
     lower_head = head.lower()
     law_firm = any(w in lower_head for w in LAW_FIRM_WORDS) and len(LAW_FIRM.findall(head)) >= 2
-    if law_firm or not TRIAL_VOCABULARY.search(release.title + " " + release.text):
+    if law_firm or not _has_trial_vocabulary(release.title + " " + release.text):
         return []
     document = read(release)
     findings: list[Finding] = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from bot.events.trial import drug_key
 from bot.extract.drugs import CODE, NOT_DRUG_PREFIXES, candidates
 from bot.extract.model import DrugMention, Sentence
+from bot.extract.text import contains_any
 
 # "dociparstat sodium (DSTAT)", "NeuVax (nelipepimut-S)": a name in brackets after a drug.
 ALIAS_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z]{2,7}|[a-z][a-z-]{5,}(?:-[A-Z])?)\s*\)")
@@ -75,7 +76,7 @@ class Lexicon:
     salience: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     pattern: re.Pattern[str] | None = None
     anchors: tuple[str, ...] = ()  # lower-case pieces one of which every spelling contains
-    matched: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    matched: dict[str, list[tuple[str, str, int, int]]] = field(default_factory=dict)
 
     def add(self, name: str) -> None:
         name = name.strip()
@@ -115,21 +116,25 @@ class Lexicon:
     def mentions(self, text: str) -> list[DrugMention]:
         """The drugs named in ``text``, with their keys as currently resolved."""
         found = []
-        for name, start, end in self._matches(text):
-            key = self.resolve(drug_key(name))
+        for name, raw_key, start, end in self._matches(text):
+            key = self.resolve(raw_key)
             if key in self.display:
                 found.append(DrugMention(name, key, start, end))
         return found
 
-    def _matches(self, text: str) -> list[tuple[str, int, int]]:
+    def _matches(self, text: str) -> list[tuple[str, str, int, int]]:
+        """Each name the pattern finds in ``text``: as written, its key, where."""
         # The pattern is fixed once compiled; each sentence is matched once.
         cached = self.matched.get(text)
         if cached is not None:
             return cached
-        spans: list[tuple[str, int, int]] = []
+        spans: list[tuple[str, str, int, int]] = []
         lower = text.lower()
-        if self.pattern is not None and any(anchor in lower for anchor in self.anchors):
-            spans = [(m.group(0), m.start(), m.end()) for m in self.pattern.finditer(text)]
+        if self.pattern is not None and contains_any(lower, self.anchors):
+            spans = [
+                (m.group(0), drug_key(m.group(0)), m.start(), m.end())
+                for m in self.pattern.finditer(text)
+            ]
         self.matched[text] = spans
         return spans
 
@@ -204,8 +209,10 @@ def build_lexicon(sentences: list[Sentence], company: str, tickers: tuple[str, .
     for name, _ in found.most_common(MAX_DRUG_NAMES):
         if name.upper() in ticker_set:
             continue
-        if not CODE.fullmatch(name) and re.search(
-            r"(?<![\w-])" + re.escape(name) + r"-[A-Z]{2,}\b", every_text
+        if (
+            not CODE.fullmatch(name)
+            and f"{name}-" in every_text
+            and re.search(r"(?<![\w-])" + re.escape(name) + r"-[A-Z]{2,}\b", every_text)
         ):
             continue  # "ReSPECT-GBM", "ReSPECT-LM": the name of a trial programme
         lexicon.add(name)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from bot.events.trial import Period, PeriodQualifier
 from bot.extract.model import PeriodMention
-from bot.extract.text import lower_case, lowered
+from bot.extract.text import contains_any, lower_case, lowered
 
 _ORDINALS = {
     "first": 1,
@@ -117,13 +118,14 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("year_rel", r"\b(?P<rel>this|next)\s+year\b"),
         (
-            # "in 2018", "by 2021": the year first (fast to find), its preposition checked after
+            # "in 2018", "by 2021": the year first (fast to find: the space before it is
+            # checked after its digits), its preposition checked after that
             "year",
-            rf"(?<=\s)(?P<year>{_YEAR})\b(?![-/]\d)",
+            rf"(?P<year>{_YEAR})(?<=\s\d{{4}})\b(?![-/]\d)",
         ),
         (
             "year_expected",
-            rf"(?<=\s)(?P<year>{_YEAR})(?=\s+(?:is|are|was|were)?\s*(?:expected|anticipated|planned|projected)\b)",
+            rf"(?P<year>{_YEAR})(?<=\s\d{{4}})(?=\s+(?:is|are|was|were)?\s*(?:expected|anticipated|planned|projected)\b)",
         ),
     )
 )
@@ -171,8 +173,9 @@ _GATE_WORDS = (
     *_SEASONS_SEEN,
     *_MONTHS_SEEN,
 )
-_HALF_CODES = ("h1", "h2", "1h", "2h")
-_QUARTER_CODES = ("q1", "q2", "q3", "q4", "1q", "2q", "3q", "4q")
+# "h1", "2h", "q3", "4q": found from the digit (a fast scan), the letter next to it checked after.
+_HALF_CODE = re.compile(r"[12](?:h|(?<=h[12]))")
+_QUARTER_CODE = re.compile(r"[1-4](?:q|(?<=q[1-4]))")
 # The words that make a bare year a period: "in 2018", "by 2021", "calendar 2020".
 _YEAR_PREPOSITION = re.compile(
     r"\b(?:in|by|during|for|until|through|throughout|before|of|from|into|calendar|fiscal|year)\s+$",
@@ -180,16 +183,24 @@ _YEAR_PREPOSITION = re.compile(
 _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
-def _words_seen(lower: str) -> set[str]:
+def _words_seen(lower: str) -> frozenset[str]:
     """Which gate words the sentence has (substring tests: far cheaper than a regex)."""
     seen = {word for word in _GATE_WORDS if word in lower}
-    if any(code in lower for code in _HALF_CODES):
+    if _HALF_CODE.search(lower):
         seen.add("<h>")
-    if any(code in lower for code in _QUARTER_CODES):
+    if "q" in lower and _QUARTER_CODE.search(lower):
         seen.add("<q>")
     if ("19" in lower or "20" in lower) and _YEAR_DIGITS.search(lower):
         seen.add("<year>")
-    return seen
+    return frozenset(seen)
+
+
+@lru_cache(maxsize=1024)
+def _gated(seen: frozenset[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The patterns that can match in a sentence with the gate words ``seen``."""
+    return tuple(
+        (kind, pattern) for kind, pattern in PATTERNS if all(group & seen for group in _GATES[kind])
+    )
 
 
 _QUALIFIERS: tuple[tuple[re.Pattern[str], PeriodQualifier], ...] = (
@@ -271,7 +282,7 @@ def _qualifier(text: str, start: int, kind: str) -> PeriodQualifier | None:
     if kind in ("year_end", "year_end_rel"):
         return "by" if re.search(r"\bby\s+(?:the\s+)?$", before) else "end of"
     lower = before.lower()
-    if not any(word in lower for word in ("early", "end", "by", "before", "prior", "late", "mid")):
+    if not contains_any(lower, ("early", "end", "by", "before", "prior", "late", "mid")):
         return None
     for pattern, qualifier in _QUALIFIERS:
         if pattern.search(before):
@@ -289,9 +300,7 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     seen = _words_seen(lower)
     if not seen:
         return found
-    for kind, pattern in PATTERNS:
-        if not all(group & seen for group in _GATES[kind]):
-            continue
+    for kind, pattern in _gated(seen):
         for match in pattern.finditer(lower):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):

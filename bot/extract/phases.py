@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.extract.model import CohortMention, DoseMention, PhaseMention
+from bot.extract.text import contains_any
 
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _NUMERAL = r"(?:IV|III|II|I|[1-4])(?![IVX\d])"
@@ -121,7 +122,7 @@ def find_cohorts(text: str, doses: list[DoseMention]) -> list[CohortMention]:
         else:
             numbers = tuple(range(first, last + 1)) if 0 < last - first < 12 else (first,)
         found.append(CohortMention(numbers, None, match.start(), match.end()))
-    ordinals = any(word in lower for word in _ORDINAL_WORDS)
+    ordinals = contains_any(lower, _ORDINAL_WORDS)
     for match in COHORT_ORDINAL.finditer(lower) if ordinals else ():
         found.append(
             CohortMention(
@@ -161,7 +162,7 @@ def find_trial_names(text: str) -> list[str]:
     """Names of trials ("TRILOGY 1", "RECONNECT", "ABILITY-1") in ``text``."""
     names: list[str] = []
     lower = text.lower()
-    if not any(w in lower for w in ("trial", "stud", "program", "phase")):
+    if not contains_any(lower, ("trial", "stud", "program", "phase")):
         return names
     for match in TRIAL_NAME_CANDIDATE.finditer(text):
         named = _TRIAL_AFTER.match(text, match.end()) or _PHASE_BEFORE.search(

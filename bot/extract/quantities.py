@@ -12,8 +12,10 @@ import re
 
 from bot.events.trial import Dose
 from bot.extract.model import DoseMention, PercentMention
+from bot.extract.text import contains_any
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number: "1,000", "31.25", "7". DOSE reads it from its second digit on (see there).
+_NUMBER_AFTER_FIRST_DIGIT = r"\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?"
 _SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 # Unit spellings (after normalisation: ² → 2, µ → u) → canonical unit. In each
@@ -51,7 +53,10 @@ _REGIMEN = (
     r"|daily|weekly))?"
 )
 DOSE = re.compile(
-    r"(?<![\w.,$])(?P<num>" + _NUMBER + r")"
+    # "\d(?<![\w.,$]\d)" rather than "(?<![\w.,$])\d": a pattern that starts with a
+    # character class is found by a fast scan; one that starts with a look-behind is tried
+    # at every position.
+    r"(?P<num>\d(?<![\w.,$]\d)(?:" + _NUMBER_AFTER_FIRST_DIGIT + r"))"
     r"(?:\s*[xX]\s*10\s*(?:\^\s*)?(?P<exp>\d{1,2})(?!\d)|\s+(?P<scale>thousand|million|billion))?"
     r"\s*(?P<unit>" + _UNIT_ALTERNATION + r")" + _REGIMEN
 )
@@ -120,7 +125,7 @@ def find_doses(text: str) -> list[DoseMention]:
 def find_percents(text: str) -> list[PercentMention]:
     """Stated percentages, and multiples written as words ("double" = 100 %)."""
     lower = text.lower()
-    if not any(w in lower for w in ("%", "percent", "per cent", "doubl", "tripl", "quadrupl")):
+    if not contains_any(lower, ("%", "percent", "per cent", "doubl", "tripl", "quadrupl")):
         return []
     found = [
         PercentMention(_number(m.group("num")), m.start(), m.end()) for m in PERCENT.finditer(text)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.events.trial import TrialEvent
-from bot.extract import extract, to_corpus
+from bot.extract import extract, extractor, to_corpus
 from bot.extract.context import read
 from bot.extract.lexicon import MAX_DRUG_NAMES
 from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, segment
@@ -184,3 +184,14 @@ def test_pathological_runs() -> None:
         started = time.process_time()
         extract(release(text))
         assert time.process_time() - started < 20, text[:20]
+
+
+# Characters where matching a lower-cased copy could differ from case-insensitive matching.
+CASE_TRAPS = ["İND", "ınd", "ſtudy", "PHASE Iİ", "K", "STUDY", "Phase III", "top-line", "ß", "É"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(VOCABULARY + CASE_TRAPS), max_size=20).map("".join))
+def test_the_fast_trial_vocabulary_test_agrees_with_the_pattern(text: str) -> None:
+    expected = extractor.TRIAL_VOCABULARY.search(text) is not None
+    assert extractor._has_trial_vocabulary(text) == expected

@@ -305,7 +305,7 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
     )  # "cleared the first dose level"
     if named or cleared:
         yield from _completions(doc, view)
-    if view.has_any(ESCALATION_WORDS) and view.has_any(("dose", "cohort", "level")):
+    if view.has_any(("dose", "cohort", "level")) and view.has_any(ESCALATION_WORDS):
         yield from _escalations(doc, view)
     if view.has_any(RECOMMENDED_WORDS):
         yield from _recommended(doc, view)

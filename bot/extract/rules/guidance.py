@@ -25,6 +25,7 @@ from bot.extract.model import PeriodMention
 from bot.extract.periods import direction as move_direction
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import FUTURE, FUTURE_FRAME, make, not_trial, phrases
+from bot.extract.text import contains_any
 
 # -- milestones: (label, how releases name it), first match nearest the period wins --
 MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -90,6 +91,28 @@ MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("completion", phrases(r"complet\w+")),
 )
+# The words each milestone's pattern cannot match without.
+MILESTONE_WORDS: dict[str, tuple[str, ...]] = {
+    "PDUFA decision": ("pdufa", "date"),
+    "approval decision": ("decision", "approval"),
+    "submission": ("bla", "nda", "maa", "ind", "cta", "application", "submission", "filing"),
+    "first patient dosed": ("first", "dosing"),
+    "enrollment": ("enrol", "recruit", "last"),
+    "initiation": ("initiat", "start", "begin", "began", "commenc", "first"),
+    "data": (
+        "data",
+        "result",
+        "read",
+        "top",
+        "analys",
+        "assessment",
+        "update",
+        "findings",
+        "endpoint",
+    ),
+    "dose selection": ("recommended", "rp2d", "maximum", "mtd"),
+    "completion": ("complet",),
+}
 # Initiation and completion are trial milestones only when a trial is in view.
 TRIAL_CONTEXT = re.compile(
     r"\b(?:trials?|stud(?:y|ies)|phase|cohorts?|dosing|dose|patients?|portion|program|arm|part)\b"
@@ -147,7 +170,10 @@ PAST_DELAY = phrases(r"had\s+(?:been\s+)?delayed")
 def _milestone(text: str, start: int, end: int, prefer_end: bool) -> tuple[str, int] | None:
     """The milestone named in text[start:end] nearest its end (or start), with where."""
     best: tuple[int, str, int] | None = None
+    window = text[start:end]
     for label, pattern in MILESTONES:
+        if not contains_any(window, MILESTONE_WORDS[label]):
+            continue
         for match in pattern.finditer(text, start, end):
             if label in (
                 "initiation",
@@ -355,12 +381,13 @@ MOVE_SOMEHOW_WORDS = (
     "new guidance",
     "new timeline",
 )
+ANY_MOVE_WORDS = MOVE_WORDS + MOVE_SOMEHOW_WORDS
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:
     used: set[int] = set()
     pieces = list(_guidance_periods(doc, view)) if view.periods else []
-    if (pieces and view.has_any(MOVE_WORDS + MOVE_SOMEHOW_WORDS)) or view.has_any(MOVE_WORDS):
+    if view.has_any(ANY_MOVE_WORDS if pieces else MOVE_WORDS):
         moved, used = _moves(doc, view, pieces)
         yield from moved
     if pieces:

@@ -188,6 +188,13 @@ FILING_ACTIONS: tuple[tuple[FilingAction, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# The words each action's pattern cannot match without.
+FILING_ACTION_WORDS: dict[FilingAction, tuple[str, ...]] = {
+    "accepted": ("accept", "validat"),
+    "approved": ("approve",),
+    "rejected": ("complete", "refus"),
+    "submitted": ("submit", "file", "submission"),
+}
 NOT_FILED = phrases(
     r"delay\w*",
     r"plan\w*",
@@ -264,6 +271,8 @@ def _cleared(doc: Document, view: View) -> Iterator[Finding]:
 
 
 def _holds(doc: Document, view: View) -> Iterator[Finding]:
+    if "clinical" not in view.lower:  # every HOLD pattern names a clinical hold
+        return
     for action, pattern in HOLD:
         match = pattern.search(view.lower)
         if (
@@ -291,6 +300,8 @@ def _holds(doc: Document, view: View) -> Iterator[Finding]:
 
 def _filings(doc: Document, view: View) -> Iterator[Finding]:
     for action, pattern in FILING_ACTIONS:
+        if not view.has_any(FILING_ACTION_WORDS[action]):
+            continue
         match = pattern.search(view.lower)
         if match is None:
             continue

@@ -202,12 +202,17 @@ START_WORDS = (
     "first",
     "dosing",
 )
+# The words each trigger pattern cannot match without.
+STARTED_AFTER_WORDS = ("initiat", "commenc", "start", "launch", "beg", "opened")
+STARTED_BEFORE_WORDS = ("initiated", "started", "launched", "commenced", "under", "open")
+FIRST_DOSED_WORDS = ("first", "dosing")
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:
     if not view.has_any(START_WORDS):
         return
-    for match in STARTED_OBJECT_AFTER.finditer(view.lower):
+    object_after = view.has_any(STARTED_AFTER_WORDS)
+    for match in STARTED_OBJECT_AFTER.finditer(view.lower) if object_after else ():
         start, end = match.span()
         if _not_yet(view, start) or is_history(doc, view, start):
             continue
@@ -221,14 +226,16 @@ def find(doc: Document, view: View) -> Iterator[Finding]:
         if PASSIVE_BEFORE.search(view.lower, max(0, start - 20), start):
             continue  # "the trial was initiated": read below, from what comes before
         yield from _started(doc, view, start, end, forward=True)
-    for match in STARTED_OBJECT_BEFORE.finditer(view.lower):
+    object_before = view.has_any(STARTED_BEFORE_WORDS)
+    for match in STARTED_OBJECT_BEFORE.finditer(view.lower) if object_before else ():
         start, end = match.span()
         if NEGATION.search(_words_before(view, start, 3)) or _not_yet(view, start):
             continue
         if is_history(doc, view, start):
             continue
         yield from _started(doc, view, start, end, forward=False)
-    for match in FIRST_PATIENT_DOSED.finditer(view.lower):
+    dosed = view.has_any(FIRST_DOSED_WORDS)
+    for match in FIRST_PATIENT_DOSED.finditer(view.lower) if dosed else ():
         start, end = match.span()
         if _not_yet(view, start) or is_history(doc, view, start):
             continue

@@ -12,7 +12,7 @@ from bot.events.trial import Dose, TrialEvent
 from bot.extract.context import Document, Phase, View
 from bot.extract.model import EXTRACTOR_VERSION, CohortMention
 from bot.extract.rules import Finding
-from bot.extract.text import lower_case, lowered
+from bot.extract.text import contains_any, lower_case, lowered
 
 E = TypeVar("E", bound=TrialEvent)
 
@@ -189,7 +189,7 @@ NOT_TRIAL_WORDS = (
 def not_trial(text: str) -> bool:
     """Whether ``text`` is about money, deals, products or places (NOT_TRIAL)."""
     lower = lower_case(text)
-    return any(word in lower for word in NOT_TRIAL_WORDS) and bool(NOT_TRIAL.search(lower))
+    return contains_any(lower, NOT_TRIAL_WORDS) and bool(NOT_TRIAL.search(lower))
 
 
 def before(view: View, position: int, chars: int = 60) -> str:
