@@ -31,27 +31,31 @@ def find(
     STALE_AFTER before ``reached_on``: that promise is overdue, not kept by news about
     something else years later.
     """
-    for guidance in reversed(book):
-        if guidance.key == key and not (open_only and guidance.achieved_on is not None):
-            return guidance
-    if not loose:
-        return None
     drug = key[: key.index("|") + 1]  # only the same drug's milestones can match
+    matched: GuidanceDoc | None = None  # the latest loose match, if no exact one
     for guidance in reversed(book):
         if open_only and guidance.achieved_on is not None:
             continue
-        if not guidance.key.startswith(drug):
-            continue
-        if not (same_milestone(guidance.key, key) or same_milestone(key, guidance.key)):
-            continue
-        stale = (
-            reached_on is not None
-            and guidance.period is not None
-            and reached_on - guidance.period.period().window()[1] > STALE_AFTER
-        )
-        if not stale:
+        other = guidance.key
+        if other == key:
             return guidance
-    return None
+        if (
+            loose
+            and matched is None
+            and other.startswith(drug)
+            and (same_milestone(other, key) or same_milestone(key, other))
+            and not _stale(guidance, reached_on)
+        ):
+            matched = guidance
+    return matched
+
+
+def _stale(guidance: GuidanceDoc, reached_on: date | None) -> bool:
+    return (
+        reached_on is not None
+        and guidance.period is not None
+        and reached_on - guidance.period.period().window()[1] > STALE_AFTER
+    )
 
 
 def issue(

@@ -365,12 +365,14 @@ def meta_of(recorded: RecordedEvent, event: DomainEvent) -> Meta:
             release=event.release_id,
         )
     occurred = recorded.occurred_us
-    return Meta(
-        company=_company_of(recorded.stream),
-        on=None if occurred is None else _day(occurred // _DAY_US),
-        position=recorded.position,
-        metadata=recorded.metadata,
+    on = None if occurred is None else _day(occurred // _DAY_US)
+    # tuple.__new__ builds the NamedTuple in C: this runs once per event of a replay.
+    return _new_tuple(
+        Meta, (_company_of(recorded.stream), on, recorded.position, recorded.metadata, "")
     )
+
+
+_new_tuple = tuple.__new__
 
 
 @lru_cache(maxsize=65536)
