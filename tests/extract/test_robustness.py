@@ -214,3 +214,16 @@ def test_the_ascii_drug_pattern_agrees_with_the_pattern(names: list[str], text: 
         return
     expected = [m.span() for m in lexicon.pattern.finditer(text)]
     assert [m.span() for m in lexicon.ascii_pattern.finditer(text.lower())] == expected
+
+
+LAW_FIRM_PIECES = ["Class Action", "class ", "ACTION", "Lead Plaintiff", "securities", " fraud"]
+LAW_FIRM_PIECES += ["Investors who", " purchased", "shareholder alert", "ALERT", " ", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(LAW_FIRM_PIECES + CASE_TRAPS), max_size=20).map("".join))
+def test_the_fast_law_firm_test_agrees_with_the_pattern(text: str) -> None:
+    lower = text.lower()
+    expected = any(w in lower for w in extractor.LAW_FIRM_WORDS)
+    expected = expected and len(extractor.LAW_FIRM.findall(text)) >= 2
+    assert extractor._is_law_firm(text) == expected
