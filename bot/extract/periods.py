@@ -160,21 +160,12 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
 }
 
 
-_GATE_WORDS = (
-    "quarter",
-    "quarters",
-    "half",
-    "month",
-    "year",
-    "end",
-    "early",
-    "mid",
-    "late",
-    *_SEASONS_SEEN,
-    *_MONTHS_SEEN,
-)
-# "h1", "2h", "q3", "4q": found from the digit (a fast scan), the letter next to it checked after.
-_HALF_CODE = re.compile(r"[12](?:h|(?<=h[12]))")
+# The gate words every sentence is tested for; the others (parts of a year, "quarters",
+# "end") only some patterns with a year need, and are looked for only with one.
+_GATE_WORDS = ("quarter", "half", "month", "year", *_SEASONS_SEEN, *_MONTHS_SEEN)
+# "h1", "2h": a half code (four substring tests: cheaper than a regex).
+_HALF_CODES = ("h1", "h2", "1h", "2h")
+# "q3", "4q": found from the digit (a fast scan), the letter next to it checked after.
 _QUARTER_CODE = re.compile(r"[1-4](?:q|(?<=q[1-4]))")
 # The words that make a bare year a period: "in 2018", "by 2021", "calendar 2020".
 _YEAR_PREPOSITION = re.compile(
@@ -184,14 +175,19 @@ _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
 def _words_seen(lower: str) -> frozenset[str]:
-    """Which gate words the sentence has (substring tests: far cheaper than a regex)."""
+    """The gate words the sentence has that can change which patterns run (see _GATES)."""
     seen = {word for word in _GATE_WORDS if word in lower}
-    if _HALF_CODE.search(lower):
+    if contains_any(lower, _HALF_CODES):
         seen.add("<h>")
     if "q" in lower and _QUARTER_CODE.search(lower):
         seen.add("<q>")
     if ("19" in lower or "20" in lower) and _YEAR_DIGITS.search(lower):
         seen.add("<year>")
+        seen.update(word for word in _PARTS_SEEN if word in lower)
+        if "quarter" in seen and "quarters" in lower:
+            seen.add("quarters")
+    if ("<year>" in seen or "year" in seen) and "end" in lower:
+        seen.add("end")
     return frozenset(seen)
 
 
