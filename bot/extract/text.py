@@ -162,6 +162,14 @@ def normalise(raw: str) -> str:
         text = _MARKS.sub("", text)
     if not text.isascii():
         text = _NOT_PLAIN.sub(_plain, text)
+    return _one_spaced(text)
+
+
+def _one_spaced(text: str) -> str:
+    """``" ".join(text.split())``, without splitting text that is already so: every
+    whitespace character but the space is unprintable."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 
