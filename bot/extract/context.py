@@ -23,7 +23,7 @@ from bot.extract.model import (
 from bot.extract.periods import find_periods
 from bot.extract.phases import find_cohorts, find_phases, find_trial_names
 from bot.extract.quantities import find_doses, find_percents
-from bot.extract.text import lower_case, segment, title_sentence
+from bot.extract.text import CASE_EXCEPTIONS, contains_any, lower_case, segment, title_sentence
 
 # "the Phase 1 section of the Phase 1/2 trial": the second phase only contains the first.
 _CONTAINER_PHASE = re.compile(
@@ -334,7 +334,7 @@ class Document:
                 self._cohort_doses.setdefault((None, number), dose)
 
 
-def _trials_by_sentence(sentences: list[Sentence]) -> list[tuple[str, ...]]:
+def _trials_by_sentence(sentences: list[Sentence], lowers: list[str]) -> list[tuple[str, ...]]:
     """Trial names per sentence: those named as trials there ("the ASPIRE trial"), and those
     the release names as trials elsewhere that the sentence mentions ("enrollment in ASPIRE")."""
     named = [
@@ -347,11 +347,15 @@ def _trials_by_sentence(sentences: list[Sentence]) -> list[tuple[str, ...]]:
         r"\b(?:" + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True)) + r")\b",
         re.I,
     )
+    # A name is matched case-insensitively: the lower-cased sentence has it, unless the
+    # sentence has a character that matches a letter without lower-casing to it.
+    lower_names = tuple(name.lower() for name in known)
     out = []
-    for sentence, names in zip(sentences, named, strict=True):
+    for sentence, lower, names in zip(sentences, lowers, named, strict=True):
         extra = (
             {m.group(0).upper() for m in pattern.finditer(sentence.text)}
             if sentence.section != "boilerplate"
+            and (contains_any(lower, lower_names) or contains_any(sentence.text, CASE_EXCEPTIONS))
             else set()
         )
         out.append(tuple(dict.fromkeys((*names, *sorted(extra)))))
@@ -365,24 +369,25 @@ def read(release: ReleaseInput) -> Document:
     if title is not None:
         sentences = [title, *sentences]
     lexicon = build_lexicon(sentences, release.company, release.tickers)
-    trials = _trials_by_sentence(sentences)
+    lowers = [lower_case(sentence.text) for sentence in sentences]
+    trials = _trials_by_sentence(sentences, lowers)
     views: list[View] = []
-    for sentence, named in zip(sentences, trials, strict=True):
+    for sentence, lower, named in zip(sentences, lowers, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
-            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), ()))
+            views.append(View(len(views), sentence, lower, (), (), (), (), (), ()))
             continue
         if sentence.section == "about":  # only guidance is read there
             views.append(
                 View(
                     len(views),
                     sentence,
-                    lower_case(text),
+                    lower,
                     tuple(lexicon.mentions(text)),
                     tuple(find_phases(text)),
                     (),
                     (),
-                    tuple(find_periods(text, release.published)),
+                    tuple(find_periods(text, release.published, lower)),
                     named,
                 )
             )
@@ -392,12 +397,12 @@ def read(release: ReleaseInput) -> Document:
             View(
                 position=len(views),
                 sentence=sentence,
-                lower=lower_case(text),
+                lower=lower,
                 drugs=tuple(lexicon.mentions(text)),
                 phases=tuple(find_phases(text)),
                 doses=tuple(doses),
                 cohorts=tuple(find_cohorts(text, doses)),
-                periods=tuple(find_periods(text, release.published)),
+                periods=tuple(find_periods(text, release.published, lower)),
                 trials=named,
             )
         )

@@ -9,7 +9,7 @@ from bot.extract import assemble
 from bot.extract.context import read
 from bot.extract.model import ReleaseInput
 from bot.extract.rules import Finding, achieved, cohort, guidance, regulatory, starts, trial
-from bot.extract.text import contains_any, lowered
+from bot.extract.text import CASE_EXCEPTIONS, contains_any, lowered
 
 RULES = (starts, trial, cohort, guidance, achieved, regulatory)
 
@@ -41,11 +41,10 @@ TRIAL_VOCABULARY = re.compile(
 # that matches a letter case-insensitively without lower-casing to it ("ı", "ſ").
 _TRIAL_VOCABULARY_LOWER = re.compile(lowered(TRIAL_VOCABULARY.pattern))
 _LAW_FIRM_LOWER = re.compile(lowered(LAW_FIRM.pattern))
-_CASE_EXCEPTIONS = ("\u0130", "\u0131", "\u017f")
 
 
 def _has_trial_vocabulary(text: str) -> bool:
-    if contains_any(text, _CASE_EXCEPTIONS):  # three substring tests: faster than a regex
+    if contains_any(text, CASE_EXCEPTIONS):  # three substring tests: faster than a regex
         return TRIAL_VOCABULARY.search(text) is not None
     return _TRIAL_VOCABULARY_LOWER.search(text.lower()) is not None
 
@@ -55,7 +54,7 @@ def _is_law_firm(head: str) -> bool:
     lower = head.lower()
     if not contains_any(lower, LAW_FIRM_WORDS):
         return False
-    if contains_any(head, _CASE_EXCEPTIONS):
+    if contains_any(head, CASE_EXCEPTIONS):
         return len(LAW_FIRM.findall(head)) >= 2
     return len(_LAW_FIRM_LOWER.findall(lower)) >= 2
 

@@ -286,13 +286,17 @@ def _qualifier(text: str, start: int, kind: str) -> PeriodQualifier | None:
     return None
 
 
-def find_periods(text: str, published: date | None) -> list[PeriodMention]:
-    """Every period in ``text`` (a normalised sentence), resolved, in order, not overlapping."""
+def find_periods(
+    text: str, published: date | None, lower: str | None = None
+) -> list[PeriodMention]:
+    """Every period in ``text`` (a normalised sentence), resolved, in order, not overlapping.
+    ``lower`` is ``lower_case(text)`` when the caller has it."""
     if published is not None and not 1900 <= published.year <= 2098:
         published = None  # not a release date: relative periods stay unresolved
     taken: list[tuple[int, int]] = []
     found: list[PeriodMention] = []
-    lower = lower_case(text)
+    if lower is None:
+        lower = lower_case(text)
     seen = _words_seen(lower)
     if not seen:
         return found

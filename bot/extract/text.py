@@ -30,6 +30,11 @@ def lower_case(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+# Characters that match an ASCII letter case-insensitively but do not lower-case to it
+# (checked on every code point): text without them can be matched lower-cased.
+CASE_EXCEPTIONS = ("\u0130", "\u0131", "\u017f")  # "İ" lower-cases to two, "ı", "ſ"
+
+
 def contains_any(text: str, words: Iterable[str]) -> bool:
     """Whether ``text`` contains any of ``words``: the cheap test that lets most sentences
     skip a pattern."""
