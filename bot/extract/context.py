@@ -43,9 +43,10 @@ def _is_heading(view: View) -> bool:
 _CLAUSE_SEPARATORS = ("; ", ": ", " - ")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class View:
-    """A sentence with everything the recognisers found in it."""
+    """A sentence with everything the recognisers found in it. Read-only by convention: not
+    frozen, as a frozen dataclass sets each field through object.__setattr__ (slower to build)."""
 
     position: int  # index in Document.views
     sentence: Sentence
