@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.events.trial import Dose, Evidence, drug_key
@@ -23,7 +24,14 @@ from bot.extract.model import (
 from bot.extract.periods import find_periods
 from bot.extract.phases import find_cohorts, find_phases, find_trial_names
 from bot.extract.quantities import find_doses, find_percents
-from bot.extract.text import CASE_EXCEPTIONS, contains_any, lower_case, segment, title_sentence
+from bot.extract.text import (
+    CASE_EXCEPTIONS,
+    WordScan,
+    contains_any,
+    lower_case,
+    segment,
+    title_sentence,
+)
 
 # "the Phase 1 section of the Phase 1/2 trial": the second phase only contains the first.
 _CONTAINER_PHASE = re.compile(
@@ -57,6 +65,8 @@ class View:
     cohorts: tuple[CohortMention, ...]
     periods: tuple[PeriodMention, ...]
     trials: tuple[str, ...]
+    scan: WordScan | None = field(default=None, repr=False, compare=False)  # the gates' words
+    _words: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -69,9 +79,16 @@ class View:
             return ()
         return tuple(find_percents(self.text))
 
-    def has_any(self, words: tuple[str, ...]) -> bool:
+    def has_any(self, words: Collection[str]) -> bool:
         """Whether the sentence contains any of ``words`` (lower case): the cheap test that
-        lets most sentences skip most rules."""
+        lets most sentences skip most rules. A gate of ``scan`` is answered from the words
+        one scan found in the sentence."""
+        scan = self.scan
+        if scan is not None and words in scan.gates:
+            found = self._words
+            if found is None:
+                found = self._words = scan(self.lower)
+            return not found.isdisjoint(words)
         lower = self.lower
         for word in words:  # noqa: SIM110 - a loop is measurably faster than any(generator)
             if word in lower:
@@ -363,8 +380,9 @@ def _trials_by_sentence(sentences: list[Sentence], lowers: list[str]) -> list[tu
     return out
 
 
-def read(release: ReleaseInput) -> Document:
-    """Segment a release and run every recogniser over it once."""
+def read(release: ReleaseInput, scan: WordScan | None = None) -> Document:
+    """Segment a release and run every recogniser over it once; ``scan`` finds the words
+    of the rules' gates in a sentence (View.has_any)."""
     sentences = segment(release.text)
     title = title_sentence(release.title, sentences) if release.title else None
     if title is not None:
@@ -376,7 +394,7 @@ def read(release: ReleaseInput) -> Document:
     for sentence, lower, named in zip(sentences, lowers, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
-            views.append(View(len(views), sentence, lower, (), (), (), (), (), ()))
+            views.append(View(len(views), sentence, lower, (), (), (), (), (), (), scan))
             continue
         if sentence.section == "about":  # only guidance is read there
             views.append(
@@ -390,6 +408,7 @@ def read(release: ReleaseInput) -> Document:
                     (),
                     tuple(find_periods(text, release.published, lower)),
                     named,
+                    scan,
                 )
             )
             continue
@@ -405,6 +424,7 @@ def read(release: ReleaseInput) -> Document:
                 cohorts=tuple(find_cohorts(text, doses)),
                 periods=tuple(find_periods(text, release.published, lower)),
                 trials=named,
+                scan=scan,
             )
         )
     document = Document(release, views, lexicon)

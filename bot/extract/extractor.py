@@ -8,10 +8,21 @@ from bot.events.trial import TrialEvent
 from bot.extract import assemble
 from bot.extract.context import read
 from bot.extract.model import ReleaseInput
-from bot.extract.rules import Finding, achieved, cohort, guidance, regulatory, starts, trial
-from bot.extract.text import CASE_EXCEPTIONS, contains_any, lowered
+from bot.extract.rules import (
+    Finding,
+    achieved,
+    cohort,
+    guidance,
+    regulatory,
+    starts,
+    trial,
+    vocabulary,
+)
+from bot.extract.text import CASE_EXCEPTIONS, WordScan, contains_any, lowered
 
 RULES = (starts, trial, cohort, guidance, achieved, regulatory)
+# A sentence is scanned once for the words of every rule's gates (View.has_any).
+GATES = WordScan((vocabulary.HISTORY_WORDS, *(gate for rules in RULES for gate in rules.GATES)))
 
 # Law firms announce class actions about other companies' news: never the issuer's.
 LAW_FIRM = re.compile(
@@ -64,7 +75,7 @@ def extract(release: ReleaseInput) -> list[TrialEvent]:
     head = f"{release.title}\n{release.text[:3000]}"
     if _is_law_firm(head) or not _has_trial_vocabulary(release.title + " " + release.text):
         return []
-    document = read(release)
+    document = read(release, GATES)
     findings: list[Finding] = []
     for view in document.views:
         if view.section == "boilerplate":

@@ -21,7 +21,7 @@ from bot.events.trial import TrialEvent
 from bot.extract import extract, extractor, to_corpus
 from bot.extract.context import read
 from bot.extract.lexicon import MAX_DRUG_NAMES, Lexicon
-from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, segment
+from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, WordScan, gate, segment
 from tests.extract.support import release
 from tests.extract.test_fixtures import FIXTURES
 
@@ -227,3 +227,13 @@ def test_the_fast_law_firm_test_agrees_with_the_pattern(text: str) -> None:
     expected = any(w in lower for w in extractor.LAW_FIRM_WORDS)
     expected = expected and len(extractor.LAW_FIRM.findall(text)) >= 2
     assert extractor._is_law_firm(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gates=st.lists(st.lists(st.text("abc ", min_size=1, max_size=5), min_size=1), min_size=1),
+    text=st.text("abcd ", max_size=30),
+)
+def test_a_word_scan_finds_exactly_the_words_in_the_text(gates: list[list[str]], text: str) -> None:
+    scan = WordScan(gate(*words) for words in gates)
+    assert scan(text) == {word for words in gates for word in words if word in text}
