@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.events.trial import Dose, Evidence, drug_key
+from bot.extract import periods
 from bot.extract.drugs import CODE
 from bot.extract.lexicon import Lexicon, build_lexicon, is_partner
 from bot.extract.model import (
@@ -390,12 +391,15 @@ def read(release: ReleaseInput, scan: WordScan | None = None) -> Document:
     lexicon = build_lexicon(sentences, release.company, release.tickers)
     lowers = [lower_case(sentence.text) for sentence in sentences]
     trials = _trials_by_sentence(sentences, lowers)
+    scan_periods = scan is not None and periods.GATE in scan.gates
     views: list[View] = []
     for sentence, lower, named in zip(sentences, lowers, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
             views.append(View(len(views), sentence, lower, (), (), (), (), (), (), scan))
             continue
+        # The scan the rules' gates need anyway also answers the periods' gate.
+        words = scan(lower) if scan is not None and scan_periods else None
         if sentence.section == "about":  # only guidance is read there
             views.append(
                 View(
@@ -406,11 +410,12 @@ def read(release: ReleaseInput, scan: WordScan | None = None) -> Document:
                     tuple(find_phases(text)),
                     (),
                     (),
-                    tuple(find_periods(text, release.published, lower)),
+                    tuple(find_periods(text, release.published, lower, words)),
                     named,
                     scan,
                 )
             )
+            views[-1]._words = words
             continue
         doses = find_doses(text)
         views.append(
@@ -422,11 +427,12 @@ def read(release: ReleaseInput, scan: WordScan | None = None) -> Document:
                 phases=tuple(find_phases(text)),
                 doses=tuple(doses),
                 cohorts=tuple(find_cohorts(text, doses)),
-                periods=tuple(find_periods(text, release.published, lower)),
+                periods=tuple(find_periods(text, release.published, lower, words)),
                 trials=named,
                 scan=scan,
             )
         )
+        views[-1]._words = words
     document = Document(release, views, lexicon)
     document._pair_cohort_doses()
     document._link_trials()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.events.trial import TrialEvent
-from bot.extract import assemble
+from bot.extract import assemble, periods
 from bot.extract.context import read
 from bot.extract.model import ReleaseInput
 from bot.extract.rules import (
@@ -22,7 +22,9 @@ from bot.extract.text import CASE_EXCEPTIONS, WordScan, contains_any, lowered
 
 RULES = (starts, trial, cohort, guidance, achieved, regulatory)
 # A sentence is scanned once for the words of every rule's gates (View.has_any).
-GATES = WordScan((vocabulary.HISTORY_WORDS, *(gate for rules in RULES for gate in rules.GATES)))
+GATES = WordScan(
+    (periods.GATE, vocabulary.HISTORY_WORDS, *(gate for rules in RULES for gate in rules.GATES))
+)
 
 # Law firms announce class actions about other companies' news: never the issuer's.
 LAW_FIRM = re.compile(
