@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.events.trial import Dose, Evidence, drug_key
+from bot.extract import periods
 from bot.extract.drugs import CODE
 from bot.extract.lexicon import Lexicon, build_lexicon, is_partner
 from bot.extract.model import (
@@ -23,7 +25,14 @@ from bot.extract.model import (
 from bot.extract.periods import find_periods
 from bot.extract.phases import find_cohorts, find_phases, find_trial_names
 from bot.extract.quantities import find_doses, find_percents
-from bot.extract.text import lower_case, segment, title_sentence
+from bot.extract.text import (
+    CASE_EXCEPTIONS,
+    WordScan,
+    contains_any,
+    lower_case,
+    segment,
+    title_sentence,
+)
 
 # "the Phase 1 section of the Phase 1/2 trial": the second phase only contains the first.
 _CONTAINER_PHASE = re.compile(
@@ -43,9 +52,10 @@ def _is_heading(view: View) -> bool:
 _CLAUSE_SEPARATORS = ("; ", ": ", " - ")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class View:
-    """A sentence with everything the recognisers found in it."""
+    """A sentence with everything the recognisers found in it. Read-only by convention: not
+    frozen, as a frozen dataclass sets each field through object.__setattr__ (slower to build)."""
 
     position: int  # index in Document.views
     sentence: Sentence
@@ -56,6 +66,8 @@ class View:
     cohorts: tuple[CohortMention, ...]
     periods: tuple[PeriodMention, ...]
     trials: tuple[str, ...]
+    scan: WordScan | None = field(default=None, repr=False, compare=False)  # the gates' words
+    _words: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -68,9 +80,16 @@ class View:
             return ()
         return tuple(find_percents(self.text))
 
-    def has_any(self, words: tuple[str, ...]) -> bool:
+    def has_any(self, words: Collection[str]) -> bool:
         """Whether the sentence contains any of ``words`` (lower case): the cheap test that
-        lets most sentences skip most rules."""
+        lets most sentences skip most rules. A gate of ``scan`` is answered from the words
+        one scan found in the sentence."""
+        scan = self.scan
+        if scan is not None and words in scan.gates:
+            found = self._words
+            if found is None:
+                found = self._words = scan(self.lower)
+            return not found.isdisjoint(words)
         lower = self.lower
         for word in words:  # noqa: SIM110 - a loop is measurably faster than any(generator)
             if word in lower:
@@ -334,7 +353,7 @@ class Document:
                 self._cohort_doses.setdefault((None, number), dose)
 
 
-def _trials_by_sentence(sentences: list[Sentence]) -> list[tuple[str, ...]]:
+def _trials_by_sentence(sentences: list[Sentence], lowers: list[str]) -> list[tuple[str, ...]]:
     """Trial names per sentence: those named as trials there ("the ASPIRE trial"), and those
     the release names as trials elsewhere that the sentence mentions ("enrollment in ASPIRE")."""
     named = [
@@ -347,60 +366,73 @@ def _trials_by_sentence(sentences: list[Sentence]) -> list[tuple[str, ...]]:
         r"\b(?:" + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True)) + r")\b",
         re.I,
     )
+    # A name is matched case-insensitively: the lower-cased sentence has it, unless the
+    # sentence has a character that matches a letter without lower-casing to it.
+    lower_names = tuple(name.lower() for name in known)
     out = []
-    for sentence, names in zip(sentences, named, strict=True):
+    for sentence, lower, names in zip(sentences, lowers, named, strict=True):
         extra = (
             {m.group(0).upper() for m in pattern.finditer(sentence.text)}
             if sentence.section != "boilerplate"
+            and (contains_any(lower, lower_names) or contains_any(sentence.text, CASE_EXCEPTIONS))
             else set()
         )
         out.append(tuple(dict.fromkeys((*names, *sorted(extra)))))
     return out
 
 
-def read(release: ReleaseInput) -> Document:
-    """Segment a release and run every recogniser over it once."""
+def read(release: ReleaseInput, scan: WordScan | None = None) -> Document:
+    """Segment a release and run every recogniser over it once; ``scan`` finds the words
+    of the rules' gates in a sentence (View.has_any)."""
     sentences = segment(release.text)
     title = title_sentence(release.title, sentences) if release.title else None
     if title is not None:
         sentences = [title, *sentences]
     lexicon = build_lexicon(sentences, release.company, release.tickers)
-    trials = _trials_by_sentence(sentences)
+    lowers = [lower_case(sentence.text) for sentence in sentences]
+    trials = _trials_by_sentence(sentences, lowers)
+    scan_periods = scan is not None and periods.GATE in scan.gates
     views: list[View] = []
-    for sentence, named in zip(sentences, trials, strict=True):
+    for sentence, lower, named in zip(sentences, lowers, trials, strict=True):
         text = sentence.text
         if sentence.section == "boilerplate":  # never read by a rule
-            views.append(View(len(views), sentence, lower_case(text), (), (), (), (), (), ()))
+            views.append(View(len(views), sentence, lower, (), (), (), (), (), (), scan))
             continue
+        # The scan the rules' gates need anyway also answers the periods' gate.
+        words = scan(lower) if scan is not None and scan_periods else None
         if sentence.section == "about":  # only guidance is read there
             views.append(
                 View(
                     len(views),
                     sentence,
-                    lower_case(text),
+                    lower,
                     tuple(lexicon.mentions(text)),
                     tuple(find_phases(text)),
                     (),
                     (),
-                    tuple(find_periods(text, release.published)),
+                    tuple(find_periods(text, release.published, lower, words)),
                     named,
+                    scan,
                 )
             )
+            views[-1]._words = words
             continue
         doses = find_doses(text)
         views.append(
             View(
                 position=len(views),
                 sentence=sentence,
-                lower=lower_case(text),
+                lower=lower,
                 drugs=tuple(lexicon.mentions(text)),
                 phases=tuple(find_phases(text)),
                 doses=tuple(doses),
                 cohorts=tuple(find_cohorts(text, doses)),
-                periods=tuple(find_periods(text, release.published)),
+                periods=tuple(find_periods(text, release.published, lower, words)),
                 trials=named,
+                scan=scan,
             )
         )
+        views[-1]._words = words
     document = Document(release, views, lexicon)
     document._pair_cohort_doses()
     document._link_trials()

@@ -65,6 +65,15 @@ _WHOLE_BEFORE = re.compile(r"(?<![\w-])([\w-]{3,})\s*$")
 MAX_DRUG_NAMES = 40
 
 
+def _ascii_alternative(tokens: list[str]) -> str:
+    """One name of Lexicon.pattern for lower-cased ASCII text, where matching case-sensitively
+    is the same as IGNORECASE. The look-behind comes after the first letter, so that the
+    pattern starts with a literal: the scan skips to the first letters of the names."""
+    first = tokens[0]
+    rest = [first[1:], *tokens[1:]]
+    return re.escape(first[0]) + r"(?<![\w-].)" + r"[\s-]?".join(re.escape(t) for t in rest)
+
+
 @dataclass(slots=True)
 class Lexicon:
     """The drugs of one release: spellings → key, and how central each drug is."""
@@ -75,6 +84,7 @@ class Lexicon:
     typos: dict[str, str] = field(default_factory=dict)  # mistyped key (or a part) → key
     salience: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     pattern: re.Pattern[str] | None = None
+    ascii_pattern: re.Pattern[str] | None = None  # the pattern for lower-cased ASCII text
     anchors: tuple[str, ...] = ()  # lower-case pieces one of which every spelling contains
     matched: dict[str, list[tuple[str, str, int, int]]] = field(default_factory=dict)
 
@@ -100,17 +110,22 @@ class Lexicon:
         if not forms:
             return
         parts = []
+        ascii_parts = []
         anchors: set[str] = set()
         for form in forms:
             if CODE.fullmatch(form):
                 tokens = re.findall(r"[A-Za-z]+|\d+(?:\.\d+)?", form)
             else:
                 tokens = re.split(r"[\s-]+", form)
-            parts.append(r"[\s-]?".join(re.escape(t) for t in tokens if t))
+            tokens = [t for t in tokens if t]
+            parts.append(r"[\s-]?".join(re.escape(t) for t in tokens))
+            ascii_parts.append(_ascii_alternative([t.lower() for t in tokens]))
             anchors.add(max(tokens, key=len).lower())
         self.pattern = re.compile(
             r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w|-[A-Za-z])", re.IGNORECASE
         )
+        if all(form.isascii() for form in forms):
+            self.ascii_pattern = re.compile(r"(?:" + "|".join(ascii_parts) + r")(?!\w|-[a-z])")
         self.anchors = tuple(sorted(anchors))
 
     def mentions(self, text: str) -> list[DrugMention]:
@@ -131,10 +146,11 @@ class Lexicon:
         spans: list[tuple[str, str, int, int]] = []
         lower = text.lower()
         if self.pattern is not None and contains_any(lower, self.anchors):
-            spans = [
-                (m.group(0), drug_key(m.group(0)), m.start(), m.end())
-                for m in self.pattern.finditer(text)
-            ]
+            if self.ascii_pattern is not None and text.isascii():
+                found = [m.span() for m in self.ascii_pattern.finditer(lower)]
+            else:
+                found = [m.span() for m in self.pattern.finditer(text)]
+            spans = [(text[s:e], drug_key(text[s:e]), s, e) for s, e in found]
         self.matched[text] = spans
         return spans
 

@@ -46,10 +46,11 @@ class ReleaseInput:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sentence:
     """One sentence: ``raw`` is ``source_text[start:end]``; ``text`` is its normalised
-    form (one line, plain quotes and dashes, marks like ™ removed) that rules read."""
+    form (one line, plain quotes and dashes, marks like ™ removed) that rules read.
+    Read-only by convention, not frozen: cheaper to build (one per sentence)."""
 
     index: int
     paragraph: int

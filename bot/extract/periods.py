@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from bot.events.trial import Period, PeriodQualifier
 from bot.extract.model import PeriodMention
-from bot.extract.text import contains_any, lower_case, lowered
+from bot.extract.text import contains_any, gate, lower_case, lowered
 
 _ORDINALS = {
     "first": 1,
@@ -160,21 +160,14 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
 }
 
 
-_GATE_WORDS = (
-    "quarter",
-    "quarters",
-    "half",
-    "month",
-    "year",
-    "end",
-    "early",
-    "mid",
-    "late",
-    *_SEASONS_SEEN,
-    *_MONTHS_SEEN,
-)
-# "h1", "2h", "q3", "4q": found from the digit (a fast scan), the letter next to it checked after.
-_HALF_CODE = re.compile(r"[12](?:h|(?<=h[12]))")
+# The gate words every sentence is tested for; the others (parts of a year, "quarters",
+# "end") only some patterns with a year need, and are looked for only with one.
+_GATE_WORDS = ("quarter", "half", "month", "year", *_SEASONS_SEEN, *_MONTHS_SEEN)
+# The same words as a gate a caller's text.WordScan can look for (find_periods ``words``).
+GATE = gate(*_GATE_WORDS)
+# "h1", "2h": a half code (four substring tests: cheaper than a regex).
+_HALF_CODES = ("h1", "h2", "1h", "2h")
+# "q3", "4q": found from the digit (a fast scan), the letter next to it checked after.
 _QUARTER_CODE = re.compile(r"[1-4](?:q|(?<=q[1-4]))")
 # The words that make a bare year a period: "in 2018", "by 2021", "calendar 2020".
 _YEAR_PREPOSITION = re.compile(
@@ -183,15 +176,21 @@ _YEAR_PREPOSITION = re.compile(
 _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
-def _words_seen(lower: str) -> frozenset[str]:
-    """Which gate words the sentence has (substring tests: far cheaper than a regex)."""
-    seen = {word for word in _GATE_WORDS if word in lower}
-    if _HALF_CODE.search(lower):
+def _words_seen(lower: str, words: frozenset[str] | None) -> frozenset[str]:
+    """The gate words the sentence has that can change which patterns run (see _GATES);
+    ``words``, when given, are all the words of GATE the sentence has."""
+    seen = set(GATE & words) if words is not None else {w for w in _GATE_WORDS if w in lower}
+    if contains_any(lower, _HALF_CODES):
         seen.add("<h>")
     if "q" in lower and _QUARTER_CODE.search(lower):
         seen.add("<q>")
     if ("19" in lower or "20" in lower) and _YEAR_DIGITS.search(lower):
         seen.add("<year>")
+        seen.update(word for word in _PARTS_SEEN if word in lower)
+        if "quarter" in seen and "quarters" in lower:
+            seen.add("quarters")
+    if ("<year>" in seen or "year" in seen) and "end" in lower:
+        seen.add("end")
     return frozenset(seen)
 
 
@@ -290,14 +289,22 @@ def _qualifier(text: str, start: int, kind: str) -> PeriodQualifier | None:
     return None
 
 
-def find_periods(text: str, published: date | None) -> list[PeriodMention]:
-    """Every period in ``text`` (a normalised sentence), resolved, in order, not overlapping."""
+def find_periods(
+    text: str,
+    published: date | None,
+    lower: str | None = None,
+    words: frozenset[str] | None = None,
+) -> list[PeriodMention]:
+    """Every period in ``text`` (a normalised sentence), resolved, in order, not overlapping.
+    ``lower`` is ``lower_case(text)`` when the caller has it; ``words``, the words of GATE
+    in it when the caller has scanned for them."""
     if published is not None and not 1900 <= published.year <= 2098:
         published = None  # not a release date: relative periods stay unresolved
     taken: list[tuple[int, int]] = []
     found: list[PeriodMention] = []
-    lower = lower_case(text)
-    seen = _words_seen(lower)
+    if lower is None:
+        lower = lower_case(text)
+    seen = _words_seen(lower, words)
     if not seen:
         return found
     for kind, pattern in _gated(seen):

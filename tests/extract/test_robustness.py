@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from bot.events.trial import TrialEvent
 from bot.extract import extract, extractor, to_corpus
 from bot.extract.context import read
-from bot.extract.lexicon import MAX_DRUG_NAMES
-from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, segment
+from bot.extract.lexicon import MAX_DRUG_NAMES, Lexicon
+from bot.extract.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, WordScan, gate, segment
 from tests.extract.support import release
 from tests.extract.test_fixtures import FIXTURES
 
@@ -195,3 +195,45 @@ CASE_TRAPS = ["İND", "ınd", "ſtudy", "PHASE Iİ", "K", "STUDY", "Phase III", 
 def test_the_fast_trial_vocabulary_test_agrees_with_the_pattern(text: str) -> None:
     expected = extractor.TRIAL_VOCABULARY.search(text) is not None
     assert extractor._has_trial_vocabulary(text) == expected
+
+
+DRUG_PIECES = ["CLR", "clr", "131", "-", " ", "1.5", "PTX", "ab", "Zygel", "zYGEL", "_", ".", "K"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(st.lists(st.sampled_from(DRUG_PIECES), min_size=1, max_size=4).map("".join)),
+    text=st.lists(st.sampled_from(DRUG_PIECES), max_size=20).map("".join),
+)
+def test_the_ascii_drug_pattern_agrees_with_the_pattern(names: list[str], text: str) -> None:
+    lexicon = Lexicon()
+    for name in names:
+        lexicon.add(name)
+    lexicon.compile()
+    if lexicon.pattern is None or lexicon.ascii_pattern is None:
+        return
+    expected = [m.span() for m in lexicon.pattern.finditer(text)]
+    assert [m.span() for m in lexicon.ascii_pattern.finditer(text.lower())] == expected
+
+
+LAW_FIRM_PIECES = ["Class Action", "class ", "ACTION", "Lead Plaintiff", "securities", " fraud"]
+LAW_FIRM_PIECES += ["Investors who", " purchased", "shareholder alert", "ALERT", " ", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(LAW_FIRM_PIECES + CASE_TRAPS), max_size=20).map("".join))
+def test_the_fast_law_firm_test_agrees_with_the_pattern(text: str) -> None:
+    lower = text.lower()
+    expected = any(w in lower for w in extractor.LAW_FIRM_WORDS)
+    expected = expected and len(extractor.LAW_FIRM.findall(text)) >= 2
+    assert extractor._is_law_firm(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gates=st.lists(st.lists(st.text("abc ", min_size=1, max_size=5), min_size=1), min_size=1),
+    text=st.text("abcd ", max_size=30),
+)
+def test_a_word_scan_finds_exactly_the_words_in_the_text(gates: list[list[str]], text: str) -> None:
+    scan = WordScan(gate(*words) for words in gates)
+    assert scan(text) == {word for words in gates for word in words if word in text}

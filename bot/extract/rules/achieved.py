@@ -11,6 +11,7 @@ from bot.events.trial import MilestoneAchieved, VersusGuidance
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import FUTURE, FUTURE_FRAME, make, phrases
+from bot.extract.text import gate
 
 AHEAD = phrases(
     r"(?:well\s+|significantly\s+|substantially\s+)?ahead\s+of\s+(?:the\s+company's\s+|our\s+|its\s+|the\s+)?(?:prior\s+|previous\s+|original\s+)?(?:guidance|schedule|plan|expectations?|projections?|timelines?)",
@@ -47,7 +48,7 @@ ACHIEVED = phrases(
 )
 
 # Words without which a milestone reached against guidance cannot be read.
-ACHIEVED_WORDS = (
+ACHIEVED_WORDS = gate(
     "ahead",
     "earlier than",
     "faster than",
@@ -61,6 +62,8 @@ ACHIEVED_WORDS = (
     "later than",
     "delay",
 )
+# Every word tuple find() gives View.has_any (scanned for at once: text.WordScan).
+GATES = (ACHIEVED_WORDS,)
 
 
 def _achieved(doc: Document, view: View) -> Iterator[Finding]:

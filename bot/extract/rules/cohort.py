@@ -24,6 +24,7 @@ from bot.extract.rules.vocabulary import (
     phased,
     phrases,
 )
+from bot.extract.text import gate
 
 # "completion of Cohort 3", "completed the treatment of patients in cohort 1".
 COMPLETED_BEFORE_COHORT = re.compile(
@@ -280,8 +281,8 @@ def _recommended(doc: Document, view: View) -> Iterator[Finding]:
 
 
 # Words without which a rule cannot match: most sentences skip most rules.
-COMPLETION_WORDS = ("cohort", "group", "level", "safe", "clear")
-ESCALATION_WORDS = (
+COMPLETION_WORDS = gate("cohort", "group", "level", "safe", "clear")
+ESCALATION_WORDS = gate(
     "escalat",
     "proceed",
     "progress",
@@ -295,17 +296,25 @@ ESCALATION_WORDS = (
     "twice",
     "triple",
 )
-RECOMMENDED_WORDS = ("recommended phase", "rp2d", "mtd", "maximum tolerated")
+RECOMMENDED_WORDS = gate("recommended phase", "rp2d", "mtd", "maximum tolerated")
+CLEARED_LEVEL_WORDS = gate("cohort", "group", "level")  # "cleared the first dose level"
+DOSE_WORDS = gate("dose", "cohort", "level")
+# Every word tuple find() gives View.has_any (scanned for at once: text.WordScan).
+GATES = (
+    COMPLETION_WORDS,
+    CLEARED_LEVEL_WORDS,
+    DOSE_WORDS,
+    ESCALATION_WORDS,
+    RECOMMENDED_WORDS,
+)
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:
     named = bool(view.cohorts or view.doses) and view.has_any(COMPLETION_WORDS)
-    cleared = "clear" in view.lower and view.has_any(
-        COMPLETION_WORDS[:3]
-    )  # "cleared the first dose level"
+    cleared = "clear" in view.lower and view.has_any(CLEARED_LEVEL_WORDS)
     if named or cleared:
         yield from _completions(doc, view)
-    if view.has_any(("dose", "cohort", "level")) and view.has_any(ESCALATION_WORDS):
+    if view.has_any(DOSE_WORDS) and view.has_any(ESCALATION_WORDS):
         yield from _escalations(doc, view)
     if view.has_any(RECOMMENDED_WORDS):
         yield from _recommended(doc, view)

@@ -25,7 +25,7 @@ from bot.extract.model import PeriodMention
 from bot.extract.periods import direction as move_direction
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import FUTURE, FUTURE_FRAME, make, not_trial, phrases
-from bot.extract.text import contains_any
+from bot.extract.text import contains_any, gate
 
 # -- milestones: (label, how releases name it), first match nearest the period wins --
 MILESTONES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -367,8 +367,8 @@ def _issued(doc: Document, view: View, pieces: list[Piece], used: set[int]) -> I
             )
 
 
-MOVE_WORDS = ("delay", "postpon", "defer", "push", "slip", "later than", "revis", "behind")
-MOVE_SOMEHOW_WORDS = (
+MOVE_WORDS = gate("delay", "postpon", "defer", "push", "slip", "later than", "revis", "behind")
+MOVE_SOMEHOW_WORDS = gate(
     "brought forward",
     "pulled",
     "moved up",
@@ -381,7 +381,9 @@ MOVE_SOMEHOW_WORDS = (
     "new guidance",
     "new timeline",
 )
-ANY_MOVE_WORDS = MOVE_WORDS + MOVE_SOMEHOW_WORDS
+ANY_MOVE_WORDS = MOVE_WORDS | MOVE_SOMEHOW_WORDS
+# Every word tuple find() gives View.has_any (scanned for at once: text.WordScan).
+GATES = (MOVE_WORDS, ANY_MOVE_WORDS)
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:

@@ -17,6 +17,7 @@ from bot.events.trial import (
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import before, is_history, lower_pattern, make, phased, phrases
+from bot.extract.text import gate
 
 # -- designations ------------------------------------------------------------------
 DESIGNATIONS: tuple[tuple[str, str], ...] = (
@@ -189,11 +190,13 @@ FILING_ACTIONS: tuple[tuple[FilingAction, re.Pattern[str]], ...] = (
     ),
 )
 # The words each action's pattern cannot match without.
-FILING_ACTION_WORDS: dict[FilingAction, tuple[str, ...]] = {
-    "accepted": ("accept", "validat"),
-    "approved": ("approve",),
-    "rejected": ("complete", "refus"),
-    "submitted": ("submit", "file", "submission"),
+FILING_ACTION_WORDS: dict[FilingAction, frozenset[str]] = {
+    "accepted": gate("accept", "validat"),
+    "approved": gate(
+        "approve",
+    ),
+    "rejected": gate("complete", "refus"),
+    "submitted": gate("submit", "file", "submission"),
 }
 NOT_FILED = phrases(
     r"delay\w*",
@@ -322,14 +325,14 @@ def _filings(doc: Document, view: View) -> Iterator[Finding]:
 
 
 # Words without which a rule cannot match: most sentences skip most rules.
-DESIGNATION_WORDS = (
+DESIGNATION_WORDS = gate(
     "designat",
     "status",
     "priority review",
     "breakthrough",
     "accelerated approval",
 )
-CLEARED_WORDS = (
+CLEARED_WORDS = gate(
     "clear",
     "proceed",
     "authori",
@@ -344,8 +347,20 @@ CLEARED_WORDS = (
     "may start",
     "acceptance of",
 )
-HOLD_WORDS = ("hold",)
-FILING_WORDS = ("applicat", "bla", "nda", "maa", "submission", "complete response", "refus", "nds")
+HOLD_WORDS = gate(
+    "hold",
+)
+FILING_WORDS = gate(
+    "applicat", "bla", "nda", "maa", "submission", "complete response", "refus", "nds"
+)
+# Every word tuple find() gives View.has_any (scanned for at once: text.WordScan).
+GATES = (
+    DESIGNATION_WORDS,
+    CLEARED_WORDS,
+    HOLD_WORDS,
+    FILING_WORDS,
+    *FILING_ACTION_WORDS.values(),
+)
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:

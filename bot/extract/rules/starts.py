@@ -15,6 +15,7 @@ from bot.events.trial import CohortInitiated, FirstPatientDosed, TrialInitiated
 from bot.extract.context import Document, View
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import NEGATION, cohort_facts, is_history, phased, phrases
+from bot.extract.text import gate
 
 # "<verb> <what started>": the object follows the trigger.
 STARTED_OBJECT_AFTER = phrases(
@@ -188,7 +189,7 @@ def _cohort(
 
 
 # Words without which nothing here can match: most sentences skip the rule.
-START_WORDS = (
+START_WORDS = gate(
     "initiat",
     "commenc",
     "start",
@@ -203,9 +204,11 @@ START_WORDS = (
     "dosing",
 )
 # The words each trigger pattern cannot match without.
-STARTED_AFTER_WORDS = ("initiat", "commenc", "start", "launch", "beg", "opened")
-STARTED_BEFORE_WORDS = ("initiated", "started", "launched", "commenced", "under", "open")
-FIRST_DOSED_WORDS = ("first", "dosing")
+STARTED_AFTER_WORDS = gate("initiat", "commenc", "start", "launch", "beg", "opened")
+STARTED_BEFORE_WORDS = gate("initiated", "started", "launched", "commenced", "under", "open")
+FIRST_DOSED_WORDS = gate("first", "dosing")
+# Every word tuple find() gives View.has_any (scanned for at once: text.WordScan).
+GATES = (START_WORDS, STARTED_AFTER_WORDS, STARTED_BEFORE_WORDS, FIRST_DOSED_WORDS)
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from bot.events.trial import (
 from bot.extract.context import Document, Phase, View
 from bot.extract.rules import Finding
 from bot.extract.rules.vocabulary import before, cohort_facts, is_history, phased, phrases
+from bot.extract.text import gate
 
 ENROLLMENT_COMPLETED = phrases(
     r"(?:completed|completes|completion\s+of)\s+(?:the\s+|its\s+|patient\s+)?(?:enrol?lment|recruitment)",
@@ -153,7 +154,7 @@ def _enrollment(doc: Document, view: View) -> Iterator[Finding]:
 
 RELATIVE_BEFORE = re.compile(r"\b(?:which|that)\s+$")
 # Verbs without which DATA_REPORTED cannot match.
-DATA_VERBS = (
+DATA_VERBS = gate(
     "announc",
     "report",
     "present",
@@ -223,8 +224,8 @@ def _discontinued(doc: Document, view: View) -> Iterator[Finding]:
 
 
 # Words without which a rule cannot match: most sentences skip most rules.
-ENROLLMENT_WORDS = ("enrol", "recruit")
-DATA_WORDS = (
+ENROLLMENT_WORDS = gate("enrol", "recruit")
+DATA_WORDS = gate(
     "data",
     "result",
     "finding",
@@ -234,7 +235,9 @@ DATA_WORDS = (
     "endpoint",
     "objective",
 )
-DISCONTINUED_WORDS = ("discontinu", "terminat", "halt", "stop", "closing", "futility")
+DISCONTINUED_WORDS = gate("discontinu", "terminat", "halt", "stop", "closing", "futility")
+# Every word tuple find() gives View.has_any (scanned for at once: text.WordScan).
+GATES = (ENROLLMENT_WORDS, DATA_WORDS, DISCONTINUED_WORDS, DATA_VERBS)
 
 
 def find(doc: Document, view: View) -> Iterator[Finding]:

@@ -12,7 +12,7 @@ from bot.events.trial import Dose, TrialEvent
 from bot.extract.context import Document, Phase, View
 from bot.extract.model import EXTRACTOR_VERSION, CohortMention
 from bot.extract.rules import Finding
-from bot.extract.text import contains_any, lower_case, lowered
+from bot.extract.text import contains_any, gate, lower_case, lowered
 
 E = TypeVar("E", bound=TrialEvent)
 
@@ -101,7 +101,7 @@ HISTORY = phrases(
     r"earlier\s+this\s+year",
     r"last\s+year",
 )
-HISTORY_WORDS = ("announced", "reported", "disclosed", "earlier this year", "last year")
+HISTORY_WORDS = gate("announced", "reported", "disclosed", "earlier this year", "last year")
 NEGATION = phrases(r"not", r"no", r"never", r"yet\s+to", r"neither", r"nor", r"without")
 # Sentences about money, deals, products and places, not about trials.
 NOT_TRIAL = phrases(
