@@ -8,9 +8,10 @@ from handlers.extraction import ExtractionStage
 from handlers.tracker import GuidanceTracker
 from handlers.trial_state import TrialStateProjection
 
-# Catching up from far behind (a replay, a daemon back after days): pages small enough
-# to hold two in memory, and many pages per commit, so that each touched document is
-# written once per commit rather than once per page.
+# Events per page read, and per commit while a subscriber is behind: pages share a
+# commit until it holds COMMIT_EVERY events, so each document a projection touched is
+# written once per commit rather than once per page (live, each page commits as it
+# comes). `trialwire replay` reads bigger pages and commits less often.
 PAGE_SIZE = 500
 REPLAY_PAGE_SIZE = 5_000
 COMMIT_EVERY = 10_000
