@@ -81,16 +81,19 @@ class WordScan:
         return frozenset(found)
 
 
+_Node = dict[str, "_Node"]  # a trie: each character leads to a node; "" ends a word
+
+
 def _trie(words: list[str]) -> str:
     """One pattern for ``words`` that matches the longest of them at a position."""
-    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    root: _Node = {}
     for word in words:
         node = root
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    def emit(node: _Node) -> str:
         branches = [re.escape(char) + emit(node[char]) for char in sorted(node) if char]
         if not branches:
             return ""
