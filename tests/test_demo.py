@@ -29,7 +29,7 @@ async def test_the_demo_tells_the_seed_story_and_records_each_release_once(
         "*Clinical hold placed by FDA*",
         "── /trial CLRB ──",
         "`Q1 2017` *CLRB* CLR 131: Phase 2 start · moved 1×",
-        "`H1 2024` *ZYNE* Zygel: RECONNECT topline data · moved 1×",
+        "`H1 2024` *ZYNE* Zygel: Topline data · moved 1×",
     ):
         assert line in output
 

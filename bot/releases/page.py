@@ -45,6 +45,9 @@ _TITLE_SELECTORS = (
 )
 _STRIP = "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button"
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# A <br> stands for a line break the page means (a sub-headline, an address), unlike the
+# newlines of the HTML source; a private-use character carries it through the parser.
+_LINE_BREAK = "\ue000"
 _BLOCK_SELECTOR = "p, li, h1, h2, h3, h4, h5, h6, pre, blockquote, tr, div"
 _PARENTHESES = re.compile(r"\(([^()]{1,160})\)")
 _TICKER = re.compile(
@@ -70,14 +73,14 @@ def parse_release_page(html: str | bytes) -> ReleasePage:
     """Whatever the page holds; a page with no recognisable body gives empty text."""
     if isinstance(html, bytes):
         html = html[:MAX_PAGE_CHARS].decode("utf-8", errors="replace")
-    tree = LexborHTMLParser(_BR.sub(" ", html[:MAX_PAGE_CHARS]))
+    tree = LexborHTMLParser(_BR.sub(_LINE_BREAK, html[:MAX_PAGE_CHARS]))
     ld = _json_ld(tree)
     title = (
         _first_text(tree, _TITLE_SELECTORS)
         or str(ld.get("headline", ""))
         or _meta(tree, "og:title")
         or _first_text(tree, ("title",))
-    )
+    ).replace(_LINE_BREAK, " ")
     published = _published(tree, ld)
     for junk in tree.css(_STRIP):
         junk.decompose()
@@ -87,7 +90,7 @@ def parse_release_page(html: str | bytes) -> ReleasePage:
     if body is not None:
         text = block_text(body)
     elif ld.get("articleBody"):
-        text = _normalise(str(ld["articleBody"]))
+        text = _normalise(str(ld["articleBody"]).replace(_LINE_BREAK, "\n"))
     else:
         articles = tree.css("article")
         text = block_text(max(articles, key=lambda a: len(a.text() or ""))) if articles else ""
@@ -107,17 +110,23 @@ def block_text(node: LexborNode) -> str:
     # lexbor's css() includes the node itself: an innermost block matches only itself.
     blocks = [block for block in node.css(_BLOCK_SELECTOR) if len(block.css(_BLOCK_SELECTOR)) == 1]
     if not blocks:
-        return " ".join((node.text() or "").split())
+        return _lines(node.text() or "")
     paragraphs = []
     for block in blocks:
         if block.tag == "tr":
             cells = (" ".join((c.text() or "").split()) for c in block.css("td, th"))
             text = "  ".join(cell for cell in cells if cell)
         else:
-            text = " ".join((block.text() or "").split())
+            text = _lines(block.text() or "")
         if text:
             paragraphs.append(text)
     return "\n\n".join(paragraphs)
+
+
+def _lines(text: str) -> str:
+    """Whitespace collapsed, except the page's own line breaks (``<br>``), kept as newlines."""
+    lines = (" ".join(line.split()) for line in text.split(_LINE_BREAK))
+    return "\n".join(line for line in lines if line)
 
 
 def tickers_in(text: str) -> tuple[str, ...]:

@@ -469,9 +469,9 @@ def render_feed(
 def render_page(release: StandInRelease) -> bytes:
     """A release page in GlobeNewswire's current layout (see GLOBENEWSWIRE.md §4)."""
     paragraphs = "".join(
-        f"<p>{html.escape(' '.join(p.split()))}</p>"
-        for p in release.text.split("\n\n")
-        if p.strip()
+        "<p>" + "<br>".join(html.escape(" ".join(line.split())) for line in lines) + "</p>"
+        for block in release.text.split("\n\n")
+        if (lines := [line for line in block.splitlines() if line.strip()])
     )
     published = release.published_at.astimezone(UTC).isoformat()
     return (

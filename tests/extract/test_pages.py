@@ -8,15 +8,17 @@ events.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 
 from bot.events.trial import TrialEvent
 from bot.extract import extract
+from bot.extract.model import ReleaseInput
 from bot.extract.sources import from_page, from_text
 from bot.releases.page import parse_release_page
+from bot.standins.gnw import StandInRelease, render_page
 from tests.extract.test_fixtures import FIXTURES
 
 PAGES = sorted((FIXTURES.parent / "pages").glob("*.html"))
@@ -68,3 +70,28 @@ def test_a_huge_page_is_read_only_in_part() -> None:
     )
     page = parse_release_page(html)
     assert len(page.text) <= MAX_PAGE_CHARS
+
+
+def test_sub_headlines_stay_lines_through_a_stand_in_page() -> None:
+    """A page's <br> line breaks reach the extractor: each sub-headline is its own
+    sentence, read through a page exactly as from the release file."""
+    path = FIXTURES / "103_zynerba_reconnect_initiated.txt"
+    release = from_text(path.read_text(encoding="utf-8"), path.stem)
+    assert release.published is not None
+    html = render_page(
+        StandInRelease(
+            release_id="1",
+            title=release.title,
+            published_at=datetime.combine(release.published, time(13), UTC),
+            company=release.company,
+            tickers=release.tickers,
+            text=release.text,
+        )
+    )
+    served = from_page(parse_release_page(html), path.stem)
+
+    def read(r: ReleaseInput) -> list[tuple[str, str]]:
+        return [(e.TYPE, e.evidence.sentence) for e in extract(r)]
+
+    assert read(served) == read(release)
+    assert ("GuidanceIssued", "Topline results expected in second half of 2023") in read(served)

@@ -46,8 +46,8 @@ def test_the_older_layout_and_inline_markup() -> None:
     )
     page = parse_release_page(html)
     assert page.title == "Old Headline"
-    assert page.text == (
-        "NEW YORK (GLOBE NEWSWIRE) -- Acme Bio, Inc. (NYSE: ACME) doses first patient. Next line."
+    assert page.text == (  # a <br> is a line break the page means; source newlines are not
+        "NEW YORK (GLOBE NEWSWIRE) -- Acme Bio, Inc. (NYSE: ACME) doses first patient.\nNext line."
         "\n\nRevenue  $1.0"
     )
     assert page.tickers == ("NYSE:ACME",)
