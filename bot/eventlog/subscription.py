@@ -61,11 +61,14 @@ class CatchUpSubscription:
         commit_every: int | None = None,
     ) -> None:
         """``commit_every``: while catching up, pages share one unit of work (and one
-        checkpoint) until it holds this many events; by default each page commits."""
+        checkpoint) until it holds this many events, for a subscriber that defers its
+        writes to ``flush``. Any other subscriber commits each page: it writes as it
+        handles, so a longer unit of work would only hold the write lock longer."""
         self.log = log
         self.subscriber = subscriber
         self.page_size = page_size
-        self.commit_every = max(commit_every or page_size, page_size)
+        grouped = commit_every if hasattr(subscriber, "flush") else None
+        self.commit_every = max(grouped or page_size, page_size)
         self.position = 0
 
     @property

@@ -132,6 +132,20 @@ async def test_pages_share_a_unit_of_work_up_to_commit_every(open_log: OpenLog) 
     assert msgspec.json.decode(await log.get_state("folder", "counts") or b"") == {"s": 47}
 
 
+async def test_a_subscriber_that_writes_as_it_handles_commits_each_page(
+    open_log: OpenLog,
+) -> None:
+    log = await open_log()
+    await log.append("s", batch(12))
+    positions = [e.position async for e in log.read()]
+    crashing = CountingProjection(crash_at=positions[10])  # no flush: writes in handle
+
+    with pytest.raises(Crash):
+        await CatchUpSubscription(log, crashing, page_size=5, commit_every=100).catch_up()
+    assert await log.get_checkpoint("counter") == positions[9]  # two pages committed
+    assert await _counts(log) == {"s": 10}
+
+
 async def test_a_filtered_subscriber_moves_its_checkpoint_past_other_types(log: EventLog) -> None:
     await log.append("s", batch(3, type="Wanted"))
     await log.append("s", batch(4, type="Other"))
