@@ -65,6 +65,9 @@ HISTORY = 20
 HOLD_HISTORY = 10
 RECENT = 8
 ALIASES = "trial-aliases"
+# Company documents kept in memory between commits (a full one is ~50 KB); beyond that
+# the projection reloads documents from the store.
+CACHE_DOCS = 2_000
 TYPES = (ReleaseReceived.TYPE, *(cls.TYPE for cls in TRIAL_EVENT_TYPES))
 
 
@@ -396,10 +399,11 @@ class TrialStateProjection:
     name = "trial-state"
     types = TYPES
 
-    def __init__(self) -> None:
+    def __init__(self, *, cache_docs: int = CACHE_DOCS) -> None:
         self._docs: dict[str, CompanyDoc] = {}
         self._aliases: dict[str, list[str]] = {}
         self._dirty: set[str] = set()  # folded since the last flush
+        self.cache_docs = cache_docs
 
     def discard(self) -> None:
         """The page's transaction failed: forget what was folded in memory."""
@@ -425,6 +429,9 @@ class TrialStateProjection:
         await uow.put_states(NAMESPACE, [(doc.key, ENCODER.encode(doc)) for doc in touched])
         await self._index(uow, touched)
         self._dirty.clear()
+        if len(self._docs) > self.cache_docs:  # keep the ones just touched; reload the rest
+            self._docs = {doc.key: doc for doc in touched[-self.cache_docs :]}
+            self._aliases.clear()
 
     async def _load(self, uow: UnitOfWork, key: str) -> CompanyDoc:
         doc = self._docs.get(key)
