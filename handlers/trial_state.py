@@ -2,10 +2,10 @@
 
 ``fold(doc, event, meta)`` is pure: no I/O, no clock; it updates the
 company's document from one event. ``TrialStateProjection`` is the catch-up
-subscriber that runs it: it keeps the documents it touched in memory and
-writes them, with its checkpoint, in the page's unit of work, so a query
-reads a stored document instead of replaying, and dropping the state and
-replaying gives the same documents.
+subscriber that runs it: it folds pages into documents held in memory and
+writes each one it touched once, in ``flush``, in the unit of work that also
+stores its checkpoint, so a query reads a stored document instead of
+replaying, and dropping the state and replaying gives the same documents.
 """
 
 from __future__ import annotations
