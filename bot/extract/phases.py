@@ -82,7 +82,7 @@ _NAME = (
 # precedes it ("Phase 3 NEWTON 2 study", "ReSPECT-GBM Phase 2b dose expansion clinical trial").
 TRIAL_NAME_CANDIDATE = re.compile(_NAME + r"\b")
 _TRIAL_AFTER = re.compile(
-    r"\)?(?:\s+\([^)]{0,120}\))?(?:\s+[\w/-]+){0,6}?\s+(?:trials?|stud(?:y|ies)|program)\b"
+    r"\)?(?:\s+\([^)]{0,120}\))?(?:\s+[\w/-]+){0,6}?\s+(?:[Tt]rials?|[Ss]tud(?:y|ies)|[Pp]rogram)\b"
 )
 _PHASE_BEFORE = re.compile(r"\b[Pp]hase\s[\w/]+\s+$")
 

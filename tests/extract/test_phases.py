@@ -67,6 +67,10 @@ TRIAL_NAMES = [
     ("a pivotal (RECONNECT) Phase 3 trial", ["RECONNECT"]),
     ("a Phase 1 trial in patients", []),
     ("the NCI-supported Phase II trial", []),
+    (  # a title-case headline
+        "Provides Update on TRILOGY 1 and TRILOGY 2 Phase 3 Trials of CaPre",
+        ["TRILOGY 1", "TRILOGY 2"],
+    ),
 ]
 
 
