@@ -162,10 +162,27 @@ def _is_post(request: HttpRequest) -> bool:
     return request.url.rstrip("/").endswith("/" + POST_METHOD)
 
 
-class _Backoff(AsyncRetryHandler):
-    """Exponential backoff with jitter, through the injected sleep."""
+class _ReadRetry(AsyncRetryHandler):
+    """Retries with exponential backoff and jitter through the injected sleep, for every
+    call but ``chat.postMessage`` (Slack may have posted it: the outbox reconciles)."""
 
-    sleep: Sleep
+    def __init__(self, max_retry_count: int, *, sleep: Sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _is_post(request):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
     async def prepare_for_next_attempt_async(
         self,
@@ -180,48 +197,12 @@ class _Backoff(AsyncRetryHandler):
         state.increment_current_attempt()
 
 
-class ReadServerErrorRetry(_Backoff, AsyncServerErrorRetryHandler):
-    """Retries 500/503 for every call but ``chat.postMessage`` (Slack may have posted)."""
-
-    def __init__(self, max_retry_count: int, *, sleep: Sleep) -> None:
-        AsyncServerErrorRetryHandler.__init__(self, max_retry_count=max_retry_count)
-        self.sleep = sleep
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _is_post(request):
-            return False
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
+class ReadServerErrorRetry(_ReadRetry, AsyncServerErrorRetryHandler):
+    """Retries 500/503 for every call but ``chat.postMessage``."""
 
 
-class ReadConnectionErrorRetry(_Backoff, AsyncConnectionErrorRetryHandler):
+class ReadConnectionErrorRetry(_ReadRetry, AsyncConnectionErrorRetryHandler):
     """Retries broken connections for every call but ``chat.postMessage``."""
-
-    def __init__(self, max_retry_count: int, *, sleep: Sleep) -> None:
-        AsyncConnectionErrorRetryHandler.__init__(self, max_retry_count=max_retry_count)
-        self.sleep = sleep
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _is_post(request):
-            return False
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
 
 def retry_handlers(
