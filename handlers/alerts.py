@@ -43,6 +43,7 @@ from bot.events.feed import FeedFailing, FeedRecovered
 from bot.events.slack import ChannelUnwatched, ChannelWatched
 from bot.events.trial import TRIAL_EVENT_TYPES, GuidanceIssued, GuidanceMoved, TrialEvent, drug_key
 from bot.slack import messages
+from bot.slack.messages import Message
 from bot.slack.outbox import Alert, enqueue, queue_key
 from handlers.documents import DECODER as COMPANY_DECODER
 from handlers.documents import CompanyDoc
@@ -209,17 +210,13 @@ class AlertReactor:
             assert isinstance(event, FeedRecovered)
             message = messages.feed_recovered(event)
         for channel in sorted(self.routing.ops_channels()):
-            alert_id = str(event_id("slack-alert", recorded.event_id, channel))
             await self._enqueue(
                 uow,
-                Alert(
-                    alert_id=alert_id,
-                    channel=channel,
-                    subject=str(recorded.event_id),
-                    text=message.text,
-                    blocks=message.blocks,
-                    queue_key=queue_key(recorded.position, alert_id),
-                    decided_us=to_micros(self.clock()),
+                self._alert(
+                    str(recorded.event_id),
+                    recorded.position,
+                    channel,
+                    message,
                     header=f"{channel} · feed {getattr(event, 'feed', '')}",
                 ),
             )
@@ -299,21 +296,33 @@ class AlertReactor:
             published=waiting.published,
         )
         for channel in sorted(by_channel):
-            message = messages.alert(header, by_channel[channel])
-            alert_id = str(event_id("slack-alert", waiting.release_id, channel))
             await self._enqueue(
                 uow,
-                Alert(
-                    alert_id=alert_id,
-                    channel=channel,
-                    subject=waiting.release_id,
-                    text=message.text,
-                    blocks=message.blocks,
-                    queue_key=queue_key(waiting.position, alert_id),
-                    decided_us=to_micros(self.clock()),
+                self._alert(
+                    waiting.release_id,
+                    waiting.position,
+                    channel,
+                    messages.alert(header, by_channel[channel]),
                     header=f"{channel} · {waiting.name or waiting.company}",
                 ),
             )
+
+    def _alert(
+        self, subject: str, position: int, channel: str, message: Message, *, header: str
+    ) -> Alert:
+        """The alert for ``channel`` about ``subject`` (a release or a feed event): one id
+        per subject and channel, queued in log order."""
+        alert_id = str(event_id("slack-alert", subject, channel))
+        return Alert(
+            alert_id=alert_id,
+            channel=channel,
+            subject=subject,
+            text=message.text,
+            blocks=message.blocks,
+            queue_key=queue_key(position, alert_id),
+            decided_us=to_micros(self.clock()),
+            header=header,
+        )
 
     async def _enqueue(self, uow: UnitOfWork, alert: Alert) -> None:
         if await enqueue(uow, alert):
