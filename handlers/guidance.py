@@ -62,20 +62,9 @@ def issue(
     book: list[GuidanceDoc], event: GuidanceIssued, *, on: date | None, release_id: str
 ) -> tuple[GuidanceDoc, Period | None]:
     """Record guidance; returns the entry and the period it had before (None if new)."""
-    key = milestone_key(event.milestone, event.drug)
-    guidance = find(book, key, open_only=True)
+    guidance = _open_entry(book, event)
     if guidance is None:
-        guidance = GuidanceDoc(
-            key=key,
-            milestone=event.milestone,
-            drug=event.drug,
-            period=PeriodDoc.of(event.period),
-            issued_on=on,
-            release_id=release_id,
-            evidence=event.evidence.sentence,
-        )
-        book.append(guidance)
-        return guidance, None
+        return _new_entry(book, event, PeriodDoc.of(event.period), on, release_id), None
     previous = guidance.period.period() if guidance.period else None
     if guidance.release_id != release_id:
         guidance.prior = guidance.period
@@ -90,18 +79,9 @@ def move(
     book: list[GuidanceDoc], event: GuidanceMoved, *, on: date | None, release_id: str
 ) -> GuidanceDoc:
     """Record a move (stated by the release or inferred by the tracker)."""
-    key = milestone_key(event.milestone, event.drug)
-    guidance = find(book, key, open_only=True)
+    guidance = _open_entry(book, event)
     if guidance is None:
-        guidance = GuidanceDoc(
-            key=key,
-            milestone=event.milestone,
-            drug=event.drug,
-            issued_on=on,
-            release_id=release_id,
-            evidence=event.evidence.sentence,
-        )
-        book.append(guidance)
+        guidance = _new_entry(book, event, None, on, release_id)
     # Unstated, the previous period is the one before this release restated the guidance.
     restated_here = guidance.release_id == release_id
     previous = PeriodDoc.of(event.previous) or (
@@ -121,6 +101,33 @@ def move(
         )
     if new is not None:
         guidance.period = new
+    return guidance
+
+
+def _open_entry(
+    book: list[GuidanceDoc], event: GuidanceIssued | GuidanceMoved
+) -> GuidanceDoc | None:
+    return find(book, milestone_key(event.milestone, event.drug), open_only=True)
+
+
+def _new_entry(
+    book: list[GuidanceDoc],
+    event: GuidanceIssued | GuidanceMoved,
+    period: PeriodDoc | None,
+    on: date | None,
+    release_id: str,
+) -> GuidanceDoc:
+    """A new entry in the book for the milestone ``event`` guides."""
+    guidance = GuidanceDoc(
+        key=milestone_key(event.milestone, event.drug),
+        milestone=event.milestone,
+        drug=event.drug,
+        period=period,
+        issued_on=on,
+        release_id=release_id,
+        evidence=event.evidence.sentence,
+    )
+    book.append(guidance)
     return guidance
 
 
