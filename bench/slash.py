@@ -98,7 +98,6 @@ async def build_state(path: Path, companies: int) -> None:
 
 
 async def serve_bolt(log_path: Path, ready: Any) -> None:
-    from aiohttp import web
 
     from bot.compose import trial_app
     from bot.eventlog.sqlite import SQLiteEventLog
@@ -109,14 +108,9 @@ async def serve_bolt(log_path: Path, ready: Any) -> None:
     bolt, commands = trial_app(
         Settings(), log, signing_secret=SECRET, clock=lambda: datetime(2018, 1, 2, tzinfo=UTC)
     )
-    runner = web.AppRunner(web_app(bolt), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    ready(runner.addresses[0][1])
     try:
-        await asyncio.Event().wait()
+        await serve_forever(web_app(bolt), ready)
     finally:
-        await runner.cleanup()
         await commands.close()
         await log.close()
 
@@ -146,6 +140,13 @@ async def serve_baseline(companies: int, ready: Any) -> None:
 
     app = web.Application()
     app.router.add_post("/slack/events", handle)
+    await serve_forever(app, ready)
+
+
+async def serve_forever(app: Any, ready: Any) -> None:
+    """Serve ``app`` on a free port of 127.0.0.1, tell ``ready`` which, until cancelled."""
+    from aiohttp import web
+
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
