@@ -63,7 +63,6 @@ class WordScan:
     def __init__(self, gates: Iterable[frozenset[str]]) -> None:
         self.gates = frozenset(gates)
         words = sorted({word for gate in self.gates for word in gate if word})
-        self.words = frozenset(words)
         self._pattern = re.compile(_trie(words)) if words else None
         self._inside = {w: frozenset(u for u in words if u in w) for w in words}
         self._resume = {w: len(w) - _overhang(w, words) for w in words}
