@@ -67,7 +67,8 @@ class CatchUpSubscription:
         self.log = log
         self.subscriber = subscriber
         self.page_size = page_size
-        grouped = commit_every if hasattr(subscriber, "flush") else None
+        self._flush = getattr(subscriber, "flush", None)
+        grouped = commit_every if self._flush is not None else None
         self.commit_every = max(grouped or page_size, page_size)
         self.position = 0
 
@@ -85,7 +86,6 @@ class CatchUpSubscription:
         self.position = await self.log.get_checkpoint(name)
         head = await self.log.last_position()
         handled = 0
-        flush = getattr(self.subscriber, "flush", None)
         pages = self.log.read_pages(
             from_position=self.position, types=types, page_size=self.page_size
         )
@@ -102,8 +102,8 @@ class CatchUpSubscription:
                             if grouped >= self.commit_every:
                                 break
                             page = await anext(pages, None)
-                        if flush is not None:
-                            await flush(uow)
+                        if self._flush is not None:
+                            await self._flush(uow)
                         await uow.save_checkpoint(name, last)
                 except BaseException:
                     # A subscriber that keeps state in memory must forget what it folded.
